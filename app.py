@@ -1,0 +1,1 @@
+# placeholder: the Streamlit explorer is built in issue 6

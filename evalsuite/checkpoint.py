@@ -1,0 +1,110 @@
+"""The checkpoint contract between ``evalsuite train`` and ``evalsuite score``.
+
+A checkpoint directory describes itself, so scoring needs no flags to know how to prompt it:
+
+```
+ckpt/model.safetensors, config.json, generation_config.json   save_pretrained (safetensors only)
+ckpt/tokenizer.json, tokenizer_config.json                      the student's tokenizer
+ckpt/train_manifest.json                                        recipe, task, prompt format,
+                                                                hyperparameters, curves, provenance
+```
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evalsuite.errors import DataError, UsageError
+from evalsuite.io import read_json
+
+__all__ = [
+    "OUTPUT_KINDS",
+    "RECIPES",
+    "TRAIN_MANIFEST",
+    "PromptFormat",
+    "read_checkpoint",
+]
+
+TRAIN_MANIFEST = "train_manifest.json"
+RECIPES = ("standard", "single", "dss", "mi", "mixed", "socratic")
+OUTPUT_KINDS = ("label", "rationale_then_label", "multitask", "mixed", "socratic")
+"""How a student's outputs are laid out:
+
+* ``label``: input -> label (standard fine-tuning or distillation);
+* ``rationale_then_label``: input -> "<rationale> So the answer is <label>" (single-task);
+* ``multitask``: ``label_prefix + input`` -> label and ``rationale_prefix + input`` -> rationale;
+* ``mixed``: one prefix per reasoning path kind (``path_prefixes``: cot, pot);
+* ``socratic``: a decomposer and a solver (``path_prefixes``: decompose, solve).
+"""
+
+
+@dataclass(frozen=True)
+class PromptFormat:
+    """How to prompt a student and read its outputs. Saved in ``train_manifest.json``."""
+
+    recipe: str
+    task: str
+    output: str
+    label_prefix: str = ""
+    rationale_prefix: str | None = None
+    path_prefixes: dict[str, str] = field(default_factory=dict)
+    max_input_length: int = 512
+    max_target_length: int = 256
+
+    def __post_init__(self) -> None:
+        if self.recipe not in RECIPES:
+            raise UsageError(f"unknown recipe '{self.recipe}'; choose from {', '.join(RECIPES)}")
+        if self.output not in OUTPUT_KINDS:
+            raise UsageError(
+                f"unknown output kind '{self.output}'; choose from {', '.join(OUTPUT_KINDS)}"
+            )
+        if self.output == "multitask" and self.rationale_prefix is None:
+            raise UsageError("a multitask prompt format needs a rationale_prefix")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form for the manifest."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str) -> PromptFormat:
+        """Rebuild from the manifest's ``prompt`` block; errors name ``where``."""
+        try:
+            return cls(**data)
+        except TypeError as err:
+            raise DataError(f"{where}: field 'prompt' is malformed ({err})") from None
+        except UsageError as err:
+            raise DataError(f"{where}: field 'prompt': {err}") from None
+
+
+def read_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, Any], PromptFormat]:
+    """Validate a checkpoint directory and return ``(train_manifest, prompt_format)``.
+
+    Raises
+    ------
+    DataError
+        One line naming what is missing or broken: the directory, the manifest or its ``prompt``
+        block, the tokenizer, or safetensors weights (pickled ``.bin`` weights are refused).
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise DataError(f"checkpoint {root} does not exist (not a directory)")
+    manifest_path = root / TRAIN_MANIFEST
+    if not manifest_path.is_file():
+        raise DataError(f"{manifest_path}: checkpoint has no {TRAIN_MANIFEST}")
+    manifest = read_json(manifest_path)
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("prompt"), dict):
+        raise DataError(f"{manifest_path}: missing field 'prompt'")
+    prompt = PromptFormat.from_dict(manifest["prompt"], str(manifest_path))
+    if not any((root / name).is_file() for name in ("tokenizer.json", "spiece.model")):
+        raise DataError(f"{root}: checkpoint has no tokenizer (tokenizer.json)")
+    students = [root] + [root / sub for sub in prompt.path_prefixes if (root / sub).is_dir()]
+    for student in students:
+        if not (student / "config.json").is_file():
+            raise DataError(f"{student}: checkpoint has no config.json")
+        if not any(student.glob("*.safetensors")):
+            hint = " (pickled .bin weights are refused)" if any(student.glob("*.bin")) else ""
+            raise DataError(f"{student}: checkpoint has no safetensors weights{hint}")
+    return manifest, prompt

@@ -1,0 +1,35 @@
+"""The CLI verbs, one module each: ``NAME``, ``HELP``, ``add_arguments(parser)``, ``run(args)``.
+
+Verb modules import heavy libraries (torch, transformers) inside ``run`` so that ``--help`` and
+bad-usage errors stay fast.
+"""
+
+from evalsuite.commands import (
+    compare,
+    data,
+    demo,
+    import_predictions,
+    import_teacher,
+    metrics,
+    mi,
+    report,
+    sandbox,
+    score,
+    train,
+)
+
+__all__ = ["COMMANDS"]
+
+COMMANDS = (
+    train,
+    score,
+    import_teacher,
+    import_predictions,
+    metrics,
+    compare,
+    mi,
+    report,
+    demo,
+    data,
+    sandbox,
+)

@@ -1,0 +1,50 @@
+"""Arguments and helpers shared by several verbs, so each verb spells them the same way."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from evalsuite.errors import UsageError
+
+__all__ = ["NotBuilt", "add_data_arguments", "add_json_argument", "print_json"]
+
+
+class NotBuilt(UsageError):
+    """A verb of the contract that is not implemented yet: said plainly, exit status 2."""
+
+    def __init__(self, verb: str, issue: int) -> None:
+        super().__init__(f"'evalsuite {verb}' is not built yet (tracked in issue {issue})")
+
+
+def add_data_arguments(parser: argparse.ArgumentParser, *, task_required: bool = True) -> None:
+    """--task, --data-dir and --split, as every data-reading verb takes them."""
+    from evalsuite.tasks import task_names
+
+    parser.add_argument(
+        "--task",
+        required=task_required,
+        metavar="TASK",
+        help=f"task name: {', '.join(task_names())}",
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="DSS release root, JSONL file or saved HF dataset (default: $EVALSUITE_DATA)",
+    )
+    parser.add_argument("--split", default="test", help="train, valid or test (default: test)")
+
+
+def add_json_argument(parser: argparse.ArgumentParser) -> None:
+    """--json: one JSON document on stdout and nothing else there."""
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON document on stdout instead of a table"
+    )
+
+
+def print_json(document: Any) -> None:
+    """Print one JSON document on stdout."""
+    json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")

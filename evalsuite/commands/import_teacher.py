@@ -1,0 +1,19 @@
+"""Turn the teacher outputs of a dataset into a run."""
+
+from __future__ import annotations
+
+import argparse
+
+from evalsuite.commands.common import NotBuilt, add_data_arguments
+
+NAME = "import-teacher"
+HELP = "turn the teacher outputs of a dataset into a run"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_data_arguments(parser)
+    parser.add_argument("--out", required=True, metavar="RUN", help="run directory to write")
+
+
+def run(args: argparse.Namespace) -> int:
+    raise NotBuilt(NAME, issue=4)
