@@ -1,0 +1,119 @@
+"""The synthetic arith task: determinism, a teacher that is right at zero noise, exact noise."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from evalsuite.data import ArithConfig, generate_arith
+from evalsuite.errors import UsageError
+from evalsuite.example import Example
+from evalsuite.tasks import get_task
+from evalsuite.tasks.arithmetic_eval import evaluate_expression
+
+TASK = get_task("arith")
+SMALL = ArithConfig(n_train=300, n_valid=50, n_test=100, seed=3)
+
+
+def _program_value(program: str) -> float | None:
+    """Follow a straight-line PoT program of assignments without executing it.
+
+    Each right-hand side has its names replaced by their values and goes through the ast
+    evaluator, so the test checks the teacher's programs without running model-shaped code.
+    """
+    env: dict[str, float] = {}
+    for statement in ast.parse(program).body:
+        assert isinstance(statement, ast.Assign) and len(statement.targets) == 1
+        target = statement.targets[0]
+        assert isinstance(target, ast.Name)
+        expression = ast.unparse(statement.value)
+        for name, value in sorted(env.items(), key=lambda kv: -len(kv[0])):
+            expression = expression.replace(name, repr(value))
+        result = evaluate_expression(expression)
+        assert result is not None, expression
+        env[target.id] = result
+    return env.get("ans")
+
+
+def _gold_value(example: Example) -> float:
+    value = evaluate_expression(example.gold)
+    assert value is not None
+    return value
+
+
+def test_same_seed_same_data_other_seed_other_data() -> None:
+    first, again = generate_arith(SMALL), generate_arith(SMALL)
+    assert first == again
+    other = generate_arith(ArithConfig(n_train=300, n_valid=50, n_test=100, seed=4))
+    assert [e.input for e in other["test"]] != [e.input for e in first["test"]]
+
+
+def test_sizes_ids_and_no_problem_in_two_splits() -> None:
+    splits = generate_arith(SMALL)
+    assert {s: len(v) for s, v in splits.items()} == {"train": 300, "valid": 50, "test": 100}
+    assert splits["test"][7].id == "test-7"
+    inputs = [e.input for v in splits.values() for e in v]
+    assert len(inputs) == len(set(inputs))
+    assert len(generate_arith(ArithConfig())["train"]) == 2000  # the documented default
+
+
+def test_problems_use_one_to_three_operations_of_all_kinds() -> None:
+    examples = generate_arith(ArithConfig(n_train=500, n_valid=0, n_test=0))["train"]
+    counts = {len(e.extra["problem"]["steps"]) for e in examples}
+    ops = {op for e in examples for op, _ in e.extra["problem"]["steps"]}
+    assert counts == {1, 2, 3}
+    assert ops == {"+", "-", "*", "/"}
+    assert len({e.input.split(" ")[0] for e in examples}) > 10  # varied names
+
+
+def test_teacher_forms_all_reach_the_gold_answer_without_noise() -> None:
+    for example in generate_arith(SMALL)["test"]:
+        gold = _gold_value(example)
+        assert TASK.is_correct(TASK.extract_answer(example.teacher_label, example).answer, example)
+        assert example.extra["teacher_cot"].endswith(f"The answer is {example.gold}.")
+        stated = TASK.rationale_answer(example.teacher_rationale, example).answer
+        assert stated is not None and TASK.same_answer(stated, str(gold))
+        assert _program_value(example.extra["pot"]) == pytest.approx(gold)
+        last_sub_answer = example.extra["socratic"][-1][1]
+        assert evaluate_expression(last_sub_answer.split("=")[-1]) == pytest.approx(gold)
+        assert len(example.extra["socratic"]) == len(example.extra["problem"]["steps"])
+
+
+@pytest.mark.parametrize(("rationale_noise", "label_noise"), [(0.2, 0.0), (0.0, 0.3), (0.25, 0.1)])
+def test_measured_corruption_matches_configured_noise(
+    rationale_noise: float, label_noise: float
+) -> None:
+    config = ArithConfig(
+        n_train=400, n_valid=0, n_test=200, rationale_noise=rationale_noise, label_noise=label_noise
+    )
+    for examples in generate_arith(config).values():
+        if not examples:
+            continue
+        wrong_labels = sum(
+            not TASK.is_correct(TASK.extract_answer(e.teacher_label, e).answer, e) for e in examples
+        )
+        wrong_rationales = sum(
+            not TASK.is_correct(TASK.rationale_answer(e.teacher_rationale, e).answer, e)
+            for e in examples
+        )
+        wrong_programs = sum(
+            _program_value(e.extra["pot"]) != pytest.approx(_gold_value(e)) for e in examples
+        )
+        assert wrong_labels == round(label_noise * len(examples))
+        assert wrong_rationales == wrong_programs == round(rationale_noise * len(examples))
+        flagged = sum(e.extra["rationale_corrupted"] for e in examples)
+        assert flagged == wrong_rationales
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_train": -1}, "n_train must be >= 0, got -1"),
+        ({"label_noise": 1.5}, r"label_noise must be in \[0, 1\], got 1.5"),
+        ({"max_operations": 4}, "max_operations must be 1, 2 or 3, got 4"),
+    ],
+)
+def test_config_is_validated(kwargs: dict, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        ArithConfig(**kwargs)
