@@ -1,0 +1,164 @@
+"""Result tables as data, rendered to LaTeX (booktabs) and Markdown from the same cells.
+
+A table is a grid of cells keyed by (row, column). Rendering does no statistics: it formats the
+numbers it is given, bolds the best cell of each column and daggers the cells marked significant,
+so the LaTeX a paper pastes and the summary.md a person reads cannot disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+__all__ = ["Cell", "Table", "latex_document", "latex_escape", "render_latex", "render_markdown"]
+
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "†": r"$^\dagger$",
+    "±": r"$\pm$",
+}
+
+
+def latex_escape(text: str) -> str:
+    """Escape LaTeX's special characters in plain text (run names, task names).
+
+    >>> latex_escape("dss_seed-1 & 50%")
+    'dss\\\\_seed-1 \\\\& 50\\\\%'
+    """
+    return "".join(_LATEX_SPECIALS.get(char, char) for char in text)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One number with an optional spread (interval half-width or standard deviation).
+
+    ``significant`` marks a result significantly better than the table's baseline (a dagger).
+    """
+
+    value: float
+    spread: float | None = None
+    significant: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """A grid of cells with its caption and the conventions needed to read it.
+
+    Attributes
+    ----------
+    rows, columns : sequence of str
+        Row names (methods, runs) and column names (tasks, metrics), in display order.
+    cells : mapping
+        ``(row, column) -> Cell``; a missing key is shown as an en dash.
+    higher_is_better : mapping
+        Per column: True (accuracy), False (ECE, Brier) or None (do not bold anything).
+    digits : int
+        Decimal places of every number.
+    footnote : str or None
+        Printed under the table (names the test and alpha behind the daggers).
+    """
+
+    caption: str
+    label: str
+    rows: Sequence[str]
+    columns: Sequence[str]
+    cells: Mapping[tuple[str, str], Cell]
+    higher_is_better: Mapping[str, bool | None] = field(default_factory=dict)
+    digits: int = 1
+    footnote: str | None = None
+
+    def best_rows(self, column: str) -> set[str]:
+        """Rows holding the best value of ``column`` (ties all count); empty if not ranked."""
+        direction = self.higher_is_better.get(column, True)
+        values = {
+            row: round(cell.value, self.digits)
+            for row in self.rows
+            if (cell := self.cells.get((row, column))) is not None and math.isfinite(cell.value)
+        }
+        if direction is None or not values:
+            return set()
+        best = max(values.values()) if direction else min(values.values())
+        return {row for row, value in values.items() if value == best}
+
+
+def _number(value: float, digits: int) -> str:
+    return "n/a" if not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+def _cell_text(cell: Cell | None, digits: int, *, bold: bool, latex: bool) -> str:
+    if cell is None:
+        return "--" if latex else "–"
+    pm = r" $\pm$ " if latex else " ± "
+    text = _number(cell.value, digits)
+    if cell.spread is not None and math.isfinite(cell.spread):
+        text += pm + _number(cell.spread, digits)
+    if latex:
+        text = rf"\textbf{{{text}}}" if bold else text
+        return text + (r"$^\dagger$" if cell.significant else "")
+    text = f"**{text}**" if bold else text
+    return text + ("†" if cell.significant else "")
+
+
+def render_latex(table: Table) -> str:
+    """A booktabs ``table`` environment (needs ``\\usepackage{booktabs}``)."""
+    best = {column: table.best_rows(column) for column in table.columns}
+    lines = [
+        r"\begin{table}[t]",
+        r"\centering",
+        rf"\caption{{{latex_escape(table.caption)}}}",
+        rf"\label{{{table.label}}}",
+        r"\begin{tabular}{l" + "c" * len(table.columns) + "}",
+        r"\toprule",
+        " & ".join(["Method", *(latex_escape(c) for c in table.columns)]) + r" \\",
+        r"\midrule",
+    ]
+    for row in table.rows:
+        cells = [
+            _cell_text(table.cells.get((row, c)), table.digits, bold=row in best[c], latex=True)
+            for c in table.columns
+        ]
+        lines.append(" & ".join([latex_escape(row), *cells]) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    if table.footnote:
+        lines.append(rf"\par\smallskip{{\footnotesize {latex_escape(table.footnote)}}}")
+    lines.append(r"\end{table}")
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(table: Table) -> str:
+    """The same table as GitHub Markdown, for summary.md."""
+    best = {column: table.best_rows(column) for column in table.columns}
+    lines = [
+        f"**{table.caption}**",
+        "",
+        "| Method | " + " | ".join(table.columns) + " |",
+        "|---|" + "---|" * len(table.columns),
+    ]
+    for row in table.rows:
+        cells = [
+            _cell_text(table.cells.get((row, c)), table.digits, bold=row in best[c], latex=False)
+            for c in table.columns
+        ]
+        lines.append(f"| {row} | " + " | ".join(cells) + " |")
+    if table.footnote:
+        lines += ["", table.footnote]
+    return "\n".join(lines) + "\n"
+
+
+def latex_document(tables: Sequence[str]) -> str:
+    """A standalone document wrapping rendered tables, so the report can be compiled as is."""
+    body = "\n".join(tables)
+    return (
+        "\\documentclass{article}\n\\usepackage{booktabs}\n\\usepackage{amsmath}\n"
+        "\\begin{document}\n" + body + "\\end{document}\n"
+    )
