@@ -1,3 +1,26 @@
-"""Metrics: pure functions on numpy arrays and run records. Nothing here imports torch."""
+"""Metrics: pure functions on numpy arrays and run records. Nothing here imports torch.
 
-__all__: list[str] = []
+Modules, one family each:
+
+- ``rates``: proportions with counts and Wilson intervals;
+- ``calibration``: reliability curve, ECE/MCE, smooth ECE, Brier, MMCE, classwise ECE, AURC;
+- ``significance``: McNemar, paired bootstrap and permutation tests, Cochran's Q, Holm, seeds;
+- ``pairing`` and ``comparison``: aligning runs by id and what ``evalsuite compare`` reports;
+- ``mutual_info`` and ``critics``: KSG, InfoNCE/NWJ/SMILE/CLUB with numpy critics, probe bound;
+- ``rationale``: rationale length and BLEU / ROUGE-L overlap with the teacher;
+- ``summary``: ``summarize_run``, the metrics.json of a run;
+- ``resampling``: the injected-rng and interval helpers they share.
+"""
+
+__all__ = [
+    "calibration",
+    "comparison",
+    "critics",
+    "mutual_info",
+    "pairing",
+    "rates",
+    "rationale",
+    "resampling",
+    "significance",
+    "summary",
+]

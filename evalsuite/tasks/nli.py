@@ -19,6 +19,9 @@ __all__ = ["NLI_LABELS", "PREMISE_HYPOTHESIS_JOINER", "AnliTask", "EsnliTask"]
 NLI_LABELS = ("entailment", "neutral", "contradiction")
 PREMISE_HYPOTHESIS_JOINER = "</s>"
 _LABEL_WORDS = re.compile(r"entail\w*|neutral|contradict\w*", re.IGNORECASE)
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|cannot)\s+(?:\w+\s+)?$|n't\s+(?:\w+\s+)?$", re.IGNORECASE
+)
 
 
 def _label_word(word: str) -> str:
@@ -60,11 +63,18 @@ class _NliTask(Task):
         return normalize_text(a) == normalize_text(b)
 
     def _rationale_fallback(self, rationale: str, example: Example) -> Extraction:
-        """The label word (entails, neutral, contradicts ...) the rationale uses last."""
-        words = _LABEL_WORDS.findall(rationale)
-        if not words:
+        """The label word (entails, neutral, contradicts ...) the rationale uses last.
+
+        A negated word ("does not entail", "doesn't necessarily contradict") states no label:
+        it could mean either of the other two, so it reads as no answer rather than a guess.
+        """
+        matches = list(_LABEL_WORDS.finditer(rationale))
+        if not matches:
             return Extraction(None, "no_label_word", False)
-        return Extraction(_label_word(words[-1]), "last_label_word", True)
+        last = matches[-1]
+        if _NEGATION.search(rationale[: last.start()]):
+            return Extraction(None, "negated_label_word", False)
+        return Extraction(_label_word(last.group(0)), "last_label_word", True)
 
 
 class AnliTask(_NliTask):

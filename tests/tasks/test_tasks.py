@@ -114,6 +114,19 @@ def test_nli_formats_parses_and_reads_labels() -> None:
     assert anli.rationale_answer("The premise contradicts it.", example).answer == "contradiction"
 
 
+@pytest.mark.parametrize(
+    "rationale",
+    ["The premise does not entail this.", "It doesn't necessarily contradict it.", "no entailment"],
+)
+def test_nli_negated_label_word_states_no_label(rationale: str) -> None:
+    # Regression: "does not entail" was read as entailment, so every ANLI teacher rationale
+    # that said so counted as inconsistent with its label.
+    anli = get_task("anli1")
+    example = _example("anli1", "neutral")
+    found = anli.rationale_answer(rationale, example)
+    assert (found.answer, found.method) == (None, "negated_label_word")
+
+
 def test_single_output_split_round_trips() -> None:
     task = get_task("svamp")
     target = task.single_output_target("10 * 45 = 450.", "( 10.0 * 45.0 )")

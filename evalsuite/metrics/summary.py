@@ -1,0 +1,215 @@
+"""One run's summary as a JSON-ready dict: what metrics.json holds and what the explorer shows.
+
+``summarize_run`` reads records only (DESIGN.md field names), so metrics.json can be recomputed
+from records.jsonl at any time. Its top-level keys are a contract; add keys, never rename them::
+
+    {"n", "accuracy", "extraction_failure", "consistency", "teacher_agreement",
+     "calibration", "rationale"}
+
+Rates are ``{"value", "k", "n", "low", "high"}`` (Wilson 95 %); a rate whose question applies to
+no record (no rationales, no teacher) is null rather than zero.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from evalsuite.metrics import calibration as cal
+from evalsuite.metrics.rates import Rate, rate_of
+from evalsuite.metrics.rationale import rationale_summary
+from evalsuite.metrics.resampling import RandomState
+
+__all__ = ["answers_agree", "calibration_summary", "summarize_run"]
+
+SameAnswer = Callable[[str, str], bool]
+
+
+def answers_agree(a: str, b: str) -> bool:
+    """Default answer comparison: numbers within 1e-6 relative, else case-folded text equality.
+
+    Callers that know the task pass ``task.same_answer`` instead.
+
+    Examples
+    --------
+    >>> answers_agree("Entailment ", "entailment"), answers_agree("3.0", "3")
+    (True, True)
+    >>> answers_agree("a", "b")
+    False
+    """
+    try:
+        x, y = float(a), float(b)
+    except ValueError:
+        return a.strip().casefold() == b.strip().casefold()
+    return math.isclose(x, y, rel_tol=1e-6, abs_tol=1e-9)
+
+
+def _teacher_label(record: Mapping[str, Any]) -> str | None:
+    teacher = record.get("teacher")
+    if not isinstance(teacher, Mapping):
+        return None
+    label = teacher.get("answer", teacher.get("label"))
+    return label if isinstance(label, str) and label.strip() else None
+
+
+def _extraction_failed(record: Mapping[str, Any]) -> bool:
+    extraction = record.get("extraction")
+    if isinstance(extraction, Mapping) and extraction.get("matched") is False:
+        return True
+    return record.get("answer") is None
+
+
+def _rate(rate: Rate) -> dict[str, Any] | None:
+    return rate.as_dict() if rate.n else None
+
+
+def _classwise_inputs(
+    records: Sequence[Mapping[str, Any]], agree: SameAnswer
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """``label_probs`` as an (n, K) matrix and the gold label's column, when every record has
+    probabilities over the same label set and its gold label is one of them; else None."""
+    if not records or not all(isinstance(r.get("label_probs"), Mapping) for r in records):
+        return None
+    labels = sorted(records[0]["label_probs"])
+    rows, gold = [], []
+    for r in records:
+        if sorted(r["label_probs"]) != labels:
+            return None
+        column = next((j for j, lab in enumerate(labels) if agree(lab, str(r["gold"]))), None)
+        if column is None:
+            return None
+        rows.append([r["label_probs"][lab] for lab in labels])
+        gold.append(column)
+    return np.array(rows, dtype=np.float64), np.array(gold)
+
+
+def calibration_summary(
+    y_prob: Sequence[float] | np.ndarray,
+    y_true: Sequence[bool] | np.ndarray,
+    *,
+    label_probs: np.ndarray | None = None,
+    label_index: np.ndarray | None = None,
+    n_resamples: int = 1000,
+    rng: RandomState = 0,
+) -> dict[str, Any]:
+    """The calibration family for confidences ``y_prob`` of answers with correctness ``y_true``.
+
+    Parameters
+    ----------
+    y_prob, y_true : array-like of shape (n,)
+        Confidence in the answer given, and whether it is correct.
+    label_probs, label_index : ndarray of shape (n, K) and (n,), optional
+        For a closed label set: every label's probability and the gold label's column.
+
+    Returns
+    -------
+    dict
+        ``n``; ``ece`` (10 equal-width bins), ``ece_15``, ``ece_equal_mass`` (10 equal-mass bins)
+        and ``mce`` (10 equal-width bins); ``smooth_ece``; ``brier``; ``mmce``; ``aurc``;
+        ``ece_interval`` (bootstrap percentile interval of ECE(10)); ``classwise_ece`` (null
+        without a closed label set); ``selective`` (accuracy when keeping the most confident
+        10 %, 20 %, ..., 100 %); ``reliability`` (the 10-bin curve, empty bins with null
+        accuracy and count 0).
+    """
+    prob = np.asarray(y_prob, dtype=np.float64)
+    true = np.asarray(y_true, dtype=np.float64)
+    interval = cal.expected_calibration_error_interval(
+        prob, true, n_bins=10, n_resamples=n_resamples, rng=rng
+    )
+    selective = cal.selective_prediction_curve(prob, true)
+    # the k most confident answers with k = ceil(c * n) for c = 0.1, ..., 1.0 (rounded first:
+    # 0.3 * 10 is 3.0000000000000004 in floating point)
+    levels = np.round(np.linspace(0.1, 1.0, 10) * prob.size, 9)
+    keep = np.maximum(np.ceil(levels).astype(int), 1) - 1
+    classwise = (
+        cal.classwise_calibration_error(label_probs, label_index)
+        if label_probs is not None and label_index is not None
+        else None
+    )
+    return {
+        "n": int(prob.size),
+        "ece": cal.expected_calibration_error(prob, true, n_bins=10),
+        "ece_15": cal.expected_calibration_error(prob, true, n_bins=15),
+        "ece_equal_mass": cal.expected_calibration_error(prob, true, strategy="quantile"),
+        "mce": cal.maximum_calibration_error(prob, true, n_bins=10),
+        "smooth_ece": cal.smooth_calibration_error(prob, true),
+        "brier": cal.brier_score_loss(prob, true),
+        "mmce": cal.maximum_mean_calibration_error(prob, true),
+        "aurc": selective.aurc,
+        "ece_interval": interval.as_dict(),
+        "classwise_ece": classwise,
+        "selective": {
+            "coverage": [float(c) for c in selective.coverage[keep]],
+            "accuracy": [float(a) for a in selective.accuracy[keep]],
+        },
+        "reliability": cal.reliability_curve(prob, true, n_bins=10).as_dict(),
+    }
+
+
+def summarize_run(
+    records: Sequence[Mapping[str, Any]],
+    *,
+    same_answer: SameAnswer | None = None,
+    rng: RandomState = 0,
+) -> dict[str, Any]:
+    """Summarise a run's records: rates with intervals, calibration and rationale quality.
+
+    Parameters
+    ----------
+    records : sequence of mapping
+        Run records (DESIGN.md): ``correct`` is required; ``answer``, ``extraction``,
+        ``confidence``, ``consistent``, ``rationale`` and ``teacher`` are used when present.
+    same_answer : callable, optional
+        How to compare a student answer with the teacher's label (``task.same_answer``);
+        default :func:`answers_agree`.
+    rng : Generator, int or None
+        Seed of the ECE bootstrap interval (default 0, so metrics.json is reproducible).
+
+    Returns
+    -------
+    dict
+        ``n``; ``accuracy`` and ``extraction_failure`` (rates over all records);
+        ``consistency`` (over records where ``consistent`` is not null) or null;
+        ``teacher_agreement`` (over records with a teacher label; a failed extraction counts as
+        disagreement) or null; ``calibration`` (over records with a confidence; see
+        :func:`calibration_summary`) or null; ``rationale`` (see
+        :func:`evalsuite.metrics.rationale.rationale_summary`) or null.
+
+    Examples
+    --------
+    >>> recs = [{"id": "a", "gold": "1", "answer": "1", "correct": True},
+    ...         {"id": "b", "gold": "2", "answer": None, "correct": False}]
+    >>> s = summarize_run(recs)
+    >>> s["accuracy"]["k"], s["accuracy"]["n"], s["extraction_failure"]["value"], s["calibration"]
+    (1, 2, 0.5, None)
+    """
+    agree = same_answer or answers_agree
+    teacher_flags: list[bool] = []
+    for record in records:
+        label = _teacher_label(record)
+        if label is not None:
+            answer = record.get("answer")
+            teacher_flags.append(answer is not None and bool(agree(answer, label)))
+    scored = [r for r in records if r.get("confidence") is not None]
+    calibration = None
+    if scored:
+        classwise = _classwise_inputs(scored, agree)
+        calibration = calibration_summary(
+            [r["confidence"] for r in scored],
+            [bool(r["correct"]) for r in scored],
+            label_probs=classwise[0] if classwise else None,
+            label_index=classwise[1] if classwise else None,
+            rng=rng,
+        )
+    return {
+        "n": len(records),
+        "accuracy": rate_of([bool(r["correct"]) for r in records]).as_dict(),
+        "extraction_failure": rate_of([_extraction_failed(r) for r in records]).as_dict(),
+        "consistency": _rate(rate_of([r.get("consistent") for r in records])),
+        "teacher_agreement": _rate(rate_of(teacher_flags)),
+        "calibration": calibration,
+        "rationale": rationale_summary(records),
+    }

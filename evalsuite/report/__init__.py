@@ -1,0 +1,3 @@
+"""Report output: LaTeX tables and figures, computed from runs only (never from a model)."""
+
+__all__ = ["reliability"]

@@ -1,0 +1,57 @@
+"""Rationale quality: lengths, BLEU/ROUGE-L overlap (hand-checked), the summary's n/a cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from evalsuite.metrics.rationale import rationale_lengths, rationale_overlap, rationale_summary
+
+
+def test_lengths_count_whitespace_words() -> None:
+    assert rationale_lengths(["a b  c", "", "one"]).tolist() == [3, 0, 1]
+
+
+def test_bleu_hand_case() -> None:
+    # 1- to 4-gram precisions 6/7, 5/6, 4/5, 3/4; hypothesis longer, so no brevity penalty:
+    # BLEU = (6/7 * 5/6 * 4/5 * 3/4) ** (1/4) = (3/7) ** (1/4)
+    overlap = rationale_overlap(["the cat sat on the mat today"], ["the cat sat on the mat"])
+    assert overlap.bleu == pytest.approx(100 * (3 / 7) ** 0.25, abs=1e-9)
+
+
+def test_rouge_l_hand_case() -> None:
+    # LCS of "the cat lay on a mat" and "the cat sat on the mat" is "the cat on mat": 4 of 6 each
+    overlap = rationale_overlap(["the cat lay on a mat"], ["the cat sat on the mat"])
+    assert overlap.rouge_l == pytest.approx(2 / 3)
+    assert overlap.n == 1
+
+
+def test_rouge_l_is_the_mean_over_pairs() -> None:
+    overlap = rationale_overlap(["a b", "x y"], ["a b", "p q"])
+    assert overlap.rouge_l == pytest.approx(0.5)
+
+
+def test_summary_counts_only_records_with_rationales_and_teachers() -> None:
+    records = [
+        {"rationale": "the cat sat on the mat", "teacher": {"rationale": "the cat sat on the mat"}},
+        {"rationale": "a b c d", "teacher": {"rationale": None}},
+        {"rationale": None, "teacher": {"rationale": "x"}},
+        {"rationale": "  "},
+    ]
+    summary = rationale_summary(records)
+    assert summary is not None
+    assert summary["n"] == 2 and summary["n_with_teacher"] == 1
+    assert summary["length"] == {"mean": 5.0, "median": 5.0, "min": 4, "max": 6}
+    assert summary["bleu"] == pytest.approx(100.0) and summary["rouge_l"] == pytest.approx(1.0)
+
+
+def test_summary_without_teacher_or_rationales() -> None:
+    summary = rationale_summary([{"rationale": "x y"}])
+    assert summary is not None and summary["bleu"] is None and summary["rouge_l"] is None
+    assert rationale_summary([{"rationale": None}, {}]) is None
+
+
+def test_overlap_errors() -> None:
+    with pytest.raises(ValueError, match="must pair up, got 1 and 2"):
+        rationale_overlap(["a"], ["a", "b"])
+    with pytest.raises(ValueError, match="no rationale pairs"):
+        rationale_overlap([], [])
