@@ -109,6 +109,7 @@ def calibration_summary(
     dict
         ``n``; ``ece`` (10 equal-width bins), ``ece_15``, ``ece_equal_mass`` (10 equal-mass bins)
         and ``mce`` (10 equal-width bins); ``smooth_ece``; ``brier``; ``mmce``; ``aurc``;
+        ``mean_confidence`` (the mean of ``y_prob``, to set against accuracy);
         ``ece_interval`` (bootstrap percentile interval of ECE(10)); ``classwise_ece`` (null
         without a closed label set); ``selective`` (accuracy when keeping the most confident
         10 %, 20 %, ..., 100 %); ``reliability`` (the 10-bin curve, empty bins with null
@@ -131,6 +132,7 @@ def calibration_summary(
     )
     return {
         "n": int(prob.size),
+        "mean_confidence": float(prob.mean()),
         "ece": cal.expected_calibration_error(prob, true, n_bins=10),
         "ece_15": cal.expected_calibration_error(prob, true, n_bins=15),
         "ece_equal_mass": cal.expected_calibration_error(prob, true, strategy="quantile"),

@@ -24,6 +24,8 @@ _LATEX_SPECIALS = {
     "}": r"\}",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
+    "<": r"\textless{}",  # in OT1 text, < and > print as inverted ! and ?
+    ">": r"\textgreater{}",
     "†": r"$^\dagger$",
     "±": r"$\pm$",
 }

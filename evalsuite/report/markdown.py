@@ -1,0 +1,130 @@
+"""summary.md: the report's tables as Markdown, the significance results in words, the runs.
+
+Written from report.json's document only, so the page a person reads and the numbers a program
+reads cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from evalsuite.report.tables import Table, render_markdown
+
+__all__ = ["TEST_NAMES", "significance_line", "summary_markdown"]
+
+TEST_NAMES = {
+    "bootstrap": "paired bootstrap",
+    "mcnemar": "McNemar's exact test",
+    "permutation": "paired permutation test",
+    "welch": "Welch's t-test across seeds",
+}
+"""How each test is named in footnotes and in summary.md."""
+
+
+def _p(value: float, n_resamples: int | None = None) -> str:
+    """``= 0.0123``; a resampling test's 0 reads ``< 1e-04`` (under one in ``n_resamples``)."""
+    if value == 0 and n_resamples:
+        return f"< {1 / n_resamples:.0e}"
+    return f"= {value:.3g}" if value >= 1e-3 else f"= {value:.1e}"
+
+
+def significance_line(comparison: Mapping[str, Any], alpha: float) -> str:
+    """One comparison against the baseline in words, with its numbers.
+
+    Parameters
+    ----------
+    comparison : mapping
+        An entry of report.json's ``comparisons``: ``task``, ``method``, ``baseline``, ``test``
+        (None when no test applies, with a ``note``), ``difference``, ``low``, ``high``,
+        ``p_value``, ``p_holm``, ``significant``, ``n``, ``runs``, ``baseline_runs``.
+    alpha : float
+
+    Examples
+    --------
+    >>> c = {"task": "arith", "method": "dss", "baseline": "standard", "test": "mcnemar",
+    ...      "difference": 0.125, "low": None, "high": None, "p_value": 0.002, "p_holm": 0.004,
+    ...      "significant": True, "n": 200, "runs": ["d"], "baseline_runs": ["s"]}
+    >>> significance_line(c, 0.05)  # doctest: +NORMALIZE_WHITESPACE
+    "- arith: dss vs standard: significantly better at alpha = 0.05; +12.5 points,
+    McNemar's exact test p = 0.002 (Holm-adjusted p = 0.004), 200 paired examples."
+    """
+    c = comparison
+    head = f"- {c['task']}: {c['method']} vs {c['baseline']}"
+    if c["test"] is None:
+        return f"{head}: {c['note']}."
+    diff = 100 * c["difference"]
+    if c["significant"]:
+        verdict = "significantly better"
+    elif c["p_value"] < alpha and diff < 0:
+        verdict = "significantly worse"
+    else:
+        verdict = "no significant difference"
+    interval = "" if c["low"] is None else f" [{100 * c['low']:+.1f}, {100 * c['high']:+.1f}]"
+    unit = (
+        f"{len(c['runs'])} vs {len(c['baseline_runs'])} runs"
+        if c["test"] == "welch"
+        else f"{c['n']} paired examples"
+    )
+    resamples = c.get("n_resamples")
+    return (
+        f"{head}: {verdict} at alpha = {alpha:g}; {diff:+.1f} points{interval}, "
+        f"{TEST_NAMES[c['test']]} p {_p(c['p_value'], resamples)} "
+        f"(Holm-adjusted p {_p(c['p_holm'], resamples)}), {unit}."
+    )
+
+
+def summary_markdown(
+    name: str, document: Mapping[str, Any], tables: Sequence[Table], figures: Sequence[str]
+) -> str:
+    """summary.md: how the report was made, each table with the significance results after the
+    main one, skipped MI estimates, the runs with their manifests' key facts, the figures.
+
+    ``document`` is report.json's (``manifest``, ``comparisons``, ``mi``); ``figures`` are paths
+    relative to the report directory.
+    """
+    made, config = document["manifest"], document["manifest"]["config"]
+    git = made["git"]
+    lines = [
+        f"# Report {name}",
+        "",
+        f"Made by evalsuite {made['suite_version']} on {made['created']} from "
+        f"{len(made['runs'])} runs (git {git.get('revision') or 'n/a'}"
+        f"{', dirty' if git.get('dirty') else ''}). Options: baseline {config['baseline']}, "
+        f"test {config['test']}, alpha {config['alpha']:g}, seed {config['seed']}. "
+        "Every number is in report.json.",
+        "",
+    ]
+    for table in tables:
+        lines += [render_markdown(table)]
+        if table.label == "tab:main":
+            lines += ["## Significance against the baseline", ""]
+            comparisons = document["comparisons"]
+            if config["baseline"] is None:
+                lines += ["No baseline given (--baseline METHOD), so nothing was tested.", ""]
+            elif not comparisons:
+                lines += [f"No other method shares a task with {config['baseline']}.", ""]
+            else:
+                lines += [significance_line(c, config["alpha"]) for c in comparisons] + [""]
+    if not document["mi"]["estimates"]:
+        lines += [
+            "No mutual information: no run has representations.npz (or --mi-estimators none).",
+            "",
+        ]
+    skipped = document["mi"]["skipped"]
+    lines += [f"- MI {s['estimator']} skipped for {s['run']}: {s['reason']}" for s in skipped]
+    lines += [""] if skipped else []
+    lines += [
+        "## Runs",
+        "",
+        "| run | method | task | split | seed | kind | n | status | model | path |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for f in made["runs"]:
+        seed = "–" if f["seed"] is None else f["seed"]
+        lines.append(
+            f"| {f['name']} | {f['method']} | {f['task']} | {f['split']} | {seed} | "
+            f"{f['kind']} | {f['n']} | {f['status']} | {f['model'] or '–'} | {f['path']} |"
+        )
+    lines += ["", "## Figures", ""] + [f"- [{p}]({p})" for p in figures]
+    return "\n".join(lines) + "\n"
