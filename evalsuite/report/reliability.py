@@ -79,19 +79,24 @@ def plot_reliability_diagram(
         left, accuracy, width=width, align="edge", color="tab:blue", edgecolor="black",
         linewidth=0.6, label="accuracy",
     )  # fmt: skip
+    # The gap is hatched, not filled: where accuracy exceeds confidence it lies inside the
+    # accuracy bar, and a translucent fill there would blend into a third colour.
     top.bar(
         left, confidence - accuracy, bottom=accuracy, width=width, align="edge",
-        color="tab:red", alpha=0.3, edgecolor="tab:red", hatch="//", linewidth=0.6, label="gap",
+        fill=False, edgecolor="tab:red", hatch="//", linewidth=0.6, label="gap", zorder=2,
     )  # fmt: skip
     top.scatter(left + width / 2, confidence, color="black", s=12, zorder=3, label="confidence")
     top.set_xlim(0, 1)
     top.set_ylim(0, 1)
     top.set_ylabel("accuracy")
-    top.legend(loc="upper left", fontsize="small", frameon=False)
+    # Above the axes, so it never hides a bin.
+    top.legend(
+        loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize="small", frameon=False
+    )
     if ece is not None:
-        top.text(0.97, 0.04, f"ECE = {ece:.3f}", ha="right", va="bottom", transform=top.transAxes)
+        top.text(0.03, 0.96, f"ECE = {ece:.3f}", ha="left", va="top", transform=top.transAxes)
     if title:
-        top.set_title(title)
+        fig.suptitle(title)
 
     bottom.bar(
         left, curve.counts[keep], width=width, align="edge", color="0.6", edgecolor="black",

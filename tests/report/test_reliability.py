@@ -39,7 +39,7 @@ def test_reliability_figure_shows_the_ece() -> None:
     fig = reliability_figure([0.25, 0.25, 0.75, 0.75], [0, 0, 1, 1], n_bins=2, title="run")
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts == ["ECE = 0.250"]
-    assert fig.axes[0].get_title() == "run"
+    assert fig.get_suptitle() == "run"
 
 
 def test_smooth_diagram_is_deterministic_and_keeps_global_style(tmp_path: Path) -> None:
