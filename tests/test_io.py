@@ -43,3 +43,15 @@ def test_read_json_names_file_and_line(tmp_path: Path) -> None:
     path.write_text('{\n  "a": 1,\n  oops\n}')
     with pytest.raises(DataError, match=r"m\.json: line 3: invalid JSON"):
         read_json(path)
+
+
+def test_written_files_get_ordinary_permissions(tmp_path: Path) -> None:
+    # Regression: mkstemp's 0600 made reports and runs unreadable to the rest of a group.
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "r.txt", "x")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "r.txt").stat().st_mode & 0o777 == 0o644

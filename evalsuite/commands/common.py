@@ -19,8 +19,13 @@ class NotBuilt(UsageError):
         super().__init__(f"'evalsuite {verb}' is not built yet (tracked in issue {issue})")
 
 
-def add_data_arguments(parser: argparse.ArgumentParser, *, task_required: bool = True) -> None:
-    """--task, --data-dir and --split, as every data-reading verb takes them."""
+def add_data_arguments(
+    parser: argparse.ArgumentParser, *, task_required: bool = True, split: bool = True
+) -> None:
+    """--task, --data-dir and --split, as every data-reading verb takes them.
+
+    ``split=False`` leaves out --split, for verbs that choose their splits themselves (train).
+    """
     from evalsuite.tasks import task_names
 
     parser.add_argument(
@@ -34,7 +39,8 @@ def add_data_arguments(parser: argparse.ArgumentParser, *, task_required: bool =
         metavar="DIR",
         help="DSS release root, JSONL file or saved HF dataset (default: $EVALSUITE_DATA)",
     )
-    parser.add_argument("--split", default="test", help="train, valid or test (default: test)")
+    if split:
+        parser.add_argument("--split", default="test", help="train, valid or test (default: test)")
 
 
 def add_json_argument(parser: argparse.ArgumentParser) -> None:

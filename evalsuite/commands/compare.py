@@ -127,7 +127,8 @@ def _fmt_p(p: float) -> str:
     return f"{p:.4g}" if p >= 1e-4 else f"{p:.1e}"
 
 
-def _print_table(result: dict[str, Any]) -> None:
+def print_comparison(result: dict[str, Any]) -> None:
+    """The readable form of a comparison result (what `evalsuite compare` prints)."""
     from evalsuite.commands.metrics import format_rate
 
     dropped = result["dropped"]
@@ -196,5 +197,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     else:
-        _print_table(result)
+        print_comparison(result)
     return 0

@@ -1,48 +1,208 @@
-"""Run the main job end to end, offline, on the built-in arith task.
+"""Run the main job end to end, offline: train, score, compare, estimate MI, report.
 
-Today it runs the part of the pipeline that exists (data generation and the teacher's accuracy)
-and lists the steps that are still missing.
+Steps (each resumes when its output exists, so an interrupted demo picks up where it stopped):
+
+  1. generate the arith task (seed 0; or load --task with --data-dir)
+  2. train standard, single, dss and mi tiny students, each under a fixed step budget
+  3. score each student on the test split
+  4. add the teacher as a run
+  5. compare the runs with paired significance tests
+  6. estimate label-rationale mutual information
+  7. write the report (tables, figures, summary.md)
+  8. print the main table and the command that opens the explorer
+
+Checkpoints and runs go under --work (default runs/demo), the report under --out. The same
+command with --task svamp (or cqa) and a data directory runs on the DSS release.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evalsuite.errors import UsageError
 
 NAME = "demo"
-HELP = "run the main job end to end offline on the synthetic arith task"
+HELP = "run the main job end to end offline (train, score, compare, MI, report)"
 
-# The demo's steps, in order, with the issue that builds each one still missing.
-MISSING_STEPS = (
-    ("train standard, single, dss and mi tiny students", 3),
-    ("score each student on the test split", 4),
-    ("add the synthetic teacher as a run", 4),
-    ("compare the runs with significance tests", 5),
-    ("estimate label-rationale mutual information", 5),
-    ("write reports/demo/ (tables, figures, summary.md)", 6),
-)
+RECIPES = ("standard", "single", "dss", "mi")
+TOTAL_STEPS = 8
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    """What the demo runs. Validated once; the CLI is the only place that builds it."""
+
+    task: str = "arith"
+    data_dir: str | None = None
+    work: str = "runs/demo"
+    out: str = "reports/demo"
+    max_steps: int = 1200
+    batch_size: int = 32
+    seed: int = 0
+    baseline: str = "standard"
+
+    def __post_init__(self) -> None:
+        from evalsuite.tasks import get_task
+
+        get_task(self.task)
+        if self.max_steps < 1:
+            raise UsageError(f"--max-steps must be >= 1, got {self.max_steps}")
+        if self.batch_size < 1:
+            raise UsageError(f"--batch-size must be >= 1, got {self.batch_size}")
+
+    @property
+    def checkpoints(self) -> Path:
+        return Path(self.work) / "ckpt"
+
+    @property
+    def runs(self) -> Path:
+        return Path(self.work) / "runs"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", default="reports/demo", metavar="DIR", help="report directory")
+    defaults = DemoConfig()
+    parser.add_argument("--task", default=defaults.task, help="task (default: arith, no data)")
+    parser.add_argument(
+        "--data-dir", metavar="DIR", help="DSS release root for a release task ($EVALSUITE_DATA)"
+    )
+    parser.add_argument(
+        "--work", default=defaults.work, metavar="DIR", help="checkpoints and runs (runs/demo)"
+    )
+    parser.add_argument(
+        "--out", default=defaults.out, metavar="DIR", help="report directory (reports/demo)"
+    )
+    parser.add_argument(
+        "--max-steps",
+        type=int,
+        default=defaults.max_steps,
+        metavar="N",
+        help=f"training steps per student ({defaults.max_steps})",
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=defaults.batch_size, metavar="N", help="(32)"
+    )
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="training seed (0)")
+
+
+def _step(k: int, text: str) -> None:
+    print(f"[{k}/{TOTAL_STEPS}] {text}", file=sys.stderr, flush=True)
+
+
+def _describe_data(config: DemoConfig) -> None:
+    from evalsuite.data import load_examples
+    from evalsuite.tasks import get_task
+
+    task = get_task(config.task)
+    for split in ("train", "valid", "test"):
+        examples = load_examples(task, split, data_dir=config.data_dir)
+        with_teacher = [e for e in examples if e.teacher_label is not None]
+        correct = sum(
+            task.is_correct(task.extract_answer(e.teacher_label, e).answer, e) for e in with_teacher
+        )
+        print(
+            f"      {split:5s} {len(examples):5d} examples, teacher accuracy "
+            f"{correct}/{len(with_teacher)}",
+            file=sys.stderr,
+        )
+
+
+def _train_students(config: DemoConfig) -> dict[str, Path]:
+    from trainers.config import make_config
+    from trainers.loop import train
+
+    checkpoints = {}
+    for recipe in RECIPES:
+        out = config.checkpoints / f"{config.task}-{recipe}"
+        print(f"      {recipe}: {out}", file=sys.stderr, flush=True)
+        result = train(
+            make_config(
+                recipe=recipe,
+                task=config.task,
+                data_dir=config.data_dir,
+                out=out,
+                max_steps=config.max_steps,
+                batch_size=config.batch_size,
+                seed=config.seed,
+            )
+        )
+        checkpoints[recipe] = result.out
+    return checkpoints
+
+
+def _score_students(config: DemoConfig, checkpoints: dict[str, Path]) -> list[Path]:
+    from evalsuite.scoring.scorer import ScoreConfig, score_checkpoint
+
+    runs = []
+    for recipe, checkpoint in checkpoints.items():
+        out = config.runs / f"{config.task}-{recipe}-test"
+        score_checkpoint(
+            checkpoint,
+            ScoreConfig(task=config.task, split="test", data_dir=config.data_dir, batch_size=64),
+            out=out,
+        )
+        runs.append(out)
+    return runs
+
+
+def _import_teacher(config: DemoConfig) -> Path:
+    from evalsuite.scoring.imports import import_teacher
+
+    out = config.runs / f"{config.task}-teacher-test"
+    import_teacher(config.task, "test", out=out, data_dir=config.data_dir)
+    return out
+
+
+def run_demo(config: DemoConfig) -> dict[str, Any]:
+    """Run every step; return where things went and the main table as Markdown."""
+    from evalsuite.commands.compare import compare_runs, print_comparison
+    from evalsuite.report.build import ReportConfig, build_report
+    from evalsuite.report.runs import read_runs
+    from evalsuite.report.tables import render_markdown
+
+    _step(1, f"data: task {config.task}")
+    _describe_data(config)
+    _step(2, f"training {', '.join(RECIPES)} students ({config.max_steps} steps each)")
+    checkpoints = _train_students(config)
+    _step(3, "scoring each student on the test split")
+    runs = _score_students(config, checkpoints)
+    _step(4, "adding the teacher as a run")
+    runs.append(_import_teacher(config))
+    _step(5, "comparing the runs (paired tests, Holm-adjusted)")
+    comparison = compare_runs(
+        [str(p) for p in runs], [], test="bootstrap", intersect=False, seed=0, n_resamples=10_000
+    )
+    print_comparison(comparison)
+    _step(6, "estimating label-rationale mutual information, then 7: writing the report")
+    result = build_report(
+        read_runs(runs),
+        config.out,
+        ReportConfig(baseline=config.baseline, overwrite=True),
+        progress=lambda text: print(f"      {text}", file=sys.stderr),
+    )
+    if result.mi is not None:
+        print(render_markdown(result.mi), file=sys.stderr)
+    _step(7, f"report written to {config.out}")
+    _step(8, "main table")
+    return {"runs": runs, "report": result, "main_table": render_markdown(result.main)}
 
 
 def run(args: argparse.Namespace) -> int:
-    from evalsuite.data import ArithConfig, generate_arith
-    from evalsuite.tasks import get_task
-
-    task = get_task("arith")
-    print("[1/8] generating the arith task (seed 0)", file=sys.stderr)
-    splits = generate_arith(ArithConfig())
-    for split, examples in splits.items():
-        correct = sum(
-            task.is_correct(task.extract_answer(e.teacher_label, e).answer, e) for e in examples
-        )
-        print(
-            f"  {split:5s} {len(examples):5d} examples, teacher accuracy {correct}/{len(examples)}"
-        )
-    print(f"  e.g. {splits['test'][0].input!r}")
-    print("\nNot built yet, so the demo stops here:")
-    for step, issue in MISSING_STEPS:
-        print(f"  - {step} (issue {issue})")
+    config = DemoConfig(
+        task=args.task,
+        data_dir=args.data_dir,
+        work=args.work,
+        out=args.out,
+        max_steps=args.max_steps,
+        batch_size=args.batch_size,
+        seed=args.seed,
+    )
+    outcome = run_demo(config)
+    print(outcome["main_table"])
+    print(f"Report: {config.out}/summary.md (tables in {config.out}/tables, figures in "
+          f"{config.out}/figures)")  # fmt: skip
+    print(f"Explore the runs: streamlit run app.py -- --runs {config.runs}")
     return 0

@@ -1,10 +1,16 @@
-"""Turn any model's predictions (JSONL) into a run."""
+"""Turn any model's predictions (JSONL) into a run.
+
+One JSON object per line: `id` (or the formatted `input`) and `prediction`; optionally
+`rationale`, `confidence` (in [0, 1]) and `label_probs` (label -> probability over the task's
+closed label set). Every line is validated; the first bad one is reported with its line number
+(exit status 2) and nothing is written.
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from evalsuite.commands.common import NotBuilt, add_data_arguments
+from evalsuite.commands.common import add_data_arguments
 
 NAME = "import-predictions"
 HELP = "turn any model's predictions (JSONL) into a run"
@@ -17,4 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    raise NotBuilt(NAME, issue=4)
+    from evalsuite.scoring.imports import describe, import_predictions
+
+    result = import_predictions(
+        args.predictions, args.task, args.split, out=args.out, data_dir=args.data_dir
+    )
+    print(describe(result))
+    return 0

@@ -1,10 +1,17 @@
-"""Score a checkpoint on a task split into a run directory."""
+"""Score a checkpoint on a task split into a run directory.
+
+Reads the checkpoint's train_manifest.json for how to prompt it. Batches are sorted by input
+length; progress (examples/s, ETA) goes to stderr. Records are appended as they are scored, so
+re-running the same command after an interruption resumes where it stopped. Under
+`torchrun --nproc_per_node N -m evalsuite score ...` the batches are shared across ranks and the
+run directory is the one a single process writes.
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from evalsuite.commands.common import NotBuilt, add_data_arguments
+from evalsuite.commands.common import add_data_arguments
 
 NAME = "score"
 HELP = "score a checkpoint on a task split into a run directory"
@@ -23,7 +30,55 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--batch-size", type=int, default=32, metavar="N", help="examples per batch"
     )
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda[:i]")
+    decoding = parser.add_argument_group("decoding (default: greedy)")
+    decoding.add_argument("--num-beams", type=int, default=1, metavar="N", help="beam width")
+    decoding.add_argument(
+        "--num-samples",
+        type=int,
+        default=1,
+        metavar="K",
+        help="sample K paths per example; the answer is their majority vote",
+    )
+    decoding.add_argument("--temperature", type=float, default=1.0, help="sampling temperature")
+    decoding.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass")
+    decoding.add_argument(
+        "--max-new-tokens",
+        type=int,
+        metavar="N",
+        help="generation length limit (default: the checkpoint's max_target_length)",
+    )
+    decoding.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    parser.add_argument(
+        "--no-representations",
+        action="store_true",
+        help="skip representations.npz (pooled states for `evalsuite mi`)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise NotBuilt(NAME, issue=4)
+    from evalsuite.scoring.decoding import DecodingConfig
+    from evalsuite.scoring.scorer import ScoreConfig, describe, score_checkpoint
+
+    config = ScoreConfig(
+        task=args.task,
+        split=args.split,
+        data_dir=args.data_dir,
+        limit=args.limit,
+        batch_size=args.batch_size,
+        device=args.device,
+        decoding=DecodingConfig(
+            num_beams=args.num_beams,
+            num_samples=args.num_samples,
+            temperature=args.temperature,
+            top_p=args.top_p,
+            max_new_tokens=args.max_new_tokens,
+            seed=args.seed,
+        ),
+        representations=not args.no_representations,
+        progress=not args.quiet,
+    )
+    result = score_checkpoint(args.checkpoint, config, out=args.out)
+    if result is not None:
+        print(describe(result))
+    return 0

@@ -42,7 +42,16 @@ REPRESENTATIONS = "representations.npz"
 METRICS = "metrics.json"
 
 # Manifest keys that must agree for a re-run to resume an existing run directory.
-IDENTITY_KEYS = ("kind", "task", "split", "model_hash", "decoding", "limit")
+IDENTITY_KEYS = (
+    "kind",
+    "task",
+    "split",
+    "model_hash",
+    "decoding",
+    "limit",
+    "data_hash",
+    "representations",
+)
 
 
 def _is_probability(value: Any) -> bool:
@@ -181,10 +190,11 @@ class RunWriter:
     ----------
     path : path
         The run directory. A new one is created. An existing one is resumed when its manifest's
-        identity (kind, task, split, model hash, decoding, limit) matches, and refused otherwise;
-        it is never deleted.
+        identity (``IDENTITY_KEYS``: kind, task, split, model hash, decoding, limit, data hash,
+        representations) matches, and refused otherwise; it is never deleted.
     manifest : mapping
-        What the manifest records (see DESIGN.md); ``status`` and timestamps are managed here.
+        What the manifest records (see DESIGN.md); ``status`` and timestamps are managed here:
+        ``started`` is kept from the run being resumed, else set now.
     """
 
     def __init__(self, path: str | os.PathLike[str], manifest: Mapping[str, Any]) -> None:
@@ -199,6 +209,9 @@ class RunWriter:
         if existing or self.records_path.exists():
             atomic_write_text(self.records_path, "".join(_line(r) for r in existing))
         self._done: dict[str, dict[str, Any]] = {r["id"]: r for r in existing}
+        from evalsuite.provenance import now_iso
+
+        self.manifest.setdefault("started", now_iso())
         self.manifest["status"] = "partial"
         atomic_write_json(self.path / MANIFEST, self.manifest)
 
@@ -228,6 +241,10 @@ class RunWriter:
     def done_ids(self) -> set[str]:
         """Ids whose records are already written (skip them when resuming)."""
         return set(self._done)
+
+    def records(self, order: Sequence[str]) -> list[dict[str, Any]]:
+        """The records written so far for the ids in ``order`` (ids without one are skipped)."""
+        return [self._done[i] for i in order if i in self._done]
 
     def append(self, records: Iterable[Mapping[str, Any]]) -> None:
         """Append records (one write, then flush and fsync) and remember their ids."""

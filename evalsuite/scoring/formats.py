@@ -1,0 +1,356 @@
+"""Scoring one batch of examples, for each way a student lays out its outputs.
+
+A registry maps the checkpoint's output kind (``PromptFormat.output``) to a format:
+
+* ``label``: ``label_prefix + input`` -> label;
+* ``multitask``: ``label_prefix + input`` -> label, ``rationale_prefix + input`` -> rationale;
+* ``rationale_then_label``: one generation ``"<rationale> So the answer is <label>"``, split by
+  the task's parser; the label's tokens are the ones after the last marker.
+
+Per batch: the encoder runs once per prompt; generation gives the outputs and each token's
+log-probability; one teacher-forced decoder pass per prompt then scores the closed label set's
+candidates (conditioned on the generated rationale for single-output students) and yields the
+decoder states that are pooled into representations. A single-output generation without the
+marker has no rationale tokens: its ``rationale_repr`` row is NaN (its record's rationale is
+null), never a made-up vector.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from evalsuite.checkpoint import PromptFormat
+from evalsuite.errors import UsageError
+from evalsuite.example import Example
+from evalsuite.scoring.decoding import DecodingConfig
+from evalsuite.scoring.records import (
+    LabelScore,
+    PathOutput,
+    build_record,
+    majority_path,
+    normalize_log_probs,
+)
+from evalsuite.scoring.student import Encoded, Generated, Student, TeacherForced, masked_mean
+from evalsuite.tasks import ANSWER_MARKER, Task
+
+__all__ = ["FORMATS", "ScoredExample", "batch_seed", "label_token_start", "score_batch"]
+
+NOT_BUILT = {"mixed": "multi-path (mixed)", "socratic": "Socratic"}
+
+
+@dataclass(frozen=True)
+class ScoredExample:
+    """One example's run record and its pooled representations (key -> vector of d_model)."""
+
+    record: dict[str, Any]
+    representations: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class _Path:
+    """One decoded path with the token bookkeeping that later passes need."""
+
+    output: PathOutput
+    ids: list[int]
+    """Token ids of the generation that holds the label."""
+    label_start: int
+    """Index in ``ids`` of the first label token (after the marker for single-output)."""
+    rationale_ids: list[int] | None = None
+    """Multitask: token ids of the separately generated rationale."""
+
+
+def label_token_start(student: Student, ids: Sequence[int], text: str) -> int:
+    """Index of the first token after the last ``"So the answer is"`` in a generation.
+
+    Found by bisection on decoded prefixes (the marker count of a prefix only grows with its
+    length), so it needs no tokenizer offsets. 0 when the text has no marker.
+    """
+    wanted = text.count(ANSWER_MARKER)
+    if wanted == 0:
+        return 0
+    low, high = 0, len(ids)
+    while low < high:
+        middle = (low + high) // 2
+        if student.decode(ids[:middle]).count(ANSWER_MARKER) >= wanted:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def batch_seed(seed: int, branch: str, ids: Sequence[str]) -> int:
+    """Sampling seed of one batch and branch: independent of run order, rank and resumption."""
+    text = f"{seed}|{branch}|" + "\x1f".join(ids)
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") >> 1
+
+
+class _Format:
+    """Label-only students; the other formats override the hooks that differ."""
+
+    has_rationale_branch = False
+
+    def paths(
+        self,
+        student: Student,
+        task: Task,
+        label: Generated,
+        rationale: Generated | None,
+        index: int,
+    ) -> _Path:
+        ids, lps = label.token_ids[index], label.token_log_probs[index]
+        score = LabelScore(float(sum(lps)), len(ids))
+        return _Path(PathOutput(label.texts[index], None, score), ids, 0)
+
+    def representation_keys(self) -> tuple[str, ...]:
+        return ("label_repr", "label_encoder_repr")
+
+
+class _MultitaskFormat(_Format):
+    has_rationale_branch = True
+
+    def paths(
+        self,
+        student: Student,
+        task: Task,
+        label: Generated,
+        rationale: Generated | None,
+        index: int,
+    ) -> _Path:
+        base = super().paths(student, task, label, rationale, index)
+        assert rationale is not None  # the scorer generates it for this format
+        output = PathOutput(base.output.prediction, rationale.texts[index], base.output.label_score)
+        return _Path(output, base.ids, 0, rationale.token_ids[index])
+
+    def representation_keys(self) -> tuple[str, ...]:
+        return ("label_repr", "rationale_repr", "label_encoder_repr", "rationale_encoder_repr")
+
+
+class _SingleOutputFormat(_Format):
+    def paths(
+        self,
+        student: Student,
+        task: Task,
+        label: Generated,
+        rationale: Generated | None,
+        index: int,
+    ) -> _Path:
+        ids, lps, text = label.token_ids[index], label.token_log_probs[index], label.texts[index]
+        stated, label_text = task.split_single_output(text)
+        start = label_token_start(student, ids, text)
+        score = LabelScore(float(sum(lps[start:])), len(ids) - start)
+        return _Path(PathOutput(label_text, stated, score), ids, start)
+
+    def representation_keys(self) -> tuple[str, ...]:
+        return ("label_repr", "rationale_repr", "label_encoder_repr", "rationale_encoder_repr")
+
+
+FORMATS: dict[str, _Format] = {
+    "label": _Format(),
+    "multitask": _MultitaskFormat(),
+    "rationale_then_label": _SingleOutputFormat(),
+}
+
+
+def get_format(prompt: PromptFormat, where: str) -> _Format:
+    """The format for a checkpoint's output kind; a UsageError for kinds not built yet."""
+    if prompt.output in NOT_BUILT:
+        raise UsageError(
+            f"{where}: scoring {NOT_BUILT[prompt.output]} students (output '{prompt.output}') "
+            f"is not built yet; scorable outputs: {', '.join(FORMATS)}"
+        )
+    return FORMATS[prompt.output]
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """The path reported for one example, its vote share (sampled paths) and all its paths."""
+
+    path: _Path
+    share: float | None
+    paths: list[_Path]
+
+
+def _choose(task: Task, example: Example, paths: list[_Path]) -> _Choice:
+    """The path to report and, with several sampled paths, the vote share of its answer."""
+    if len(paths) == 1:
+        return _Choice(paths[0], None, paths)
+    answers = [task.extract_answer(p.output.prediction, example).answer for p in paths]
+    index, votes = majority_path(task, answers)
+    return _Choice(paths[index], votes / len(paths), paths)
+
+
+def _span_mask(tf_mask: Any, starts: Sequence[int], *, before: bool) -> Any:
+    """Positions ``< start`` (``before``) or ``>= start`` of each row, within the real tokens."""
+    import torch
+
+    positions = torch.arange(tf_mask.shape[1], device=tf_mask.device).unsqueeze(0)
+    bounds = torch.tensor(list(starts), device=tf_mask.device).unsqueeze(1)
+    span = positions < bounds if before else positions >= bounds
+    return tf_mask * span.to(tf_mask.dtype)
+
+
+@dataclass(frozen=True)
+class _Forced:
+    """The label prompt's teacher-forced pass: chosen labels first, then every candidate."""
+
+    result: TeacherForced | None
+    n_chosen: int
+    """Rows ``[0, n_chosen)`` are the chosen generations (present when pooling states)."""
+    starts: list[int]
+    """Per row, the first label token (label tokens are scored, the rest is context)."""
+    candidate_sets: list[tuple[str, ...] | None]
+
+
+def _teacher_force_labels(
+    student: Student,
+    task: Task,
+    examples: Sequence[Example],
+    choices: Sequence[_Choice],
+    encoded: Encoded,
+    *,
+    with_chosen: bool,
+) -> _Forced:
+    """One decoder pass over the chosen generations (for representations) and every
+    closed-set candidate, each continuing the generated rationale (single-output students)."""
+    rows: list[int] = []
+    targets: list[list[int]] = []
+    starts: list[int] = []
+    if with_chosen:
+        for i, choice in enumerate(choices):
+            rows.append(i)
+            targets.append(choice.path.ids)
+            starts.append(choice.path.label_start)
+    n_chosen = len(targets)
+    candidate_sets = [task.label_set(example) for example in examples]
+    for i, (labels, choice) in enumerate(zip(candidate_sets, choices, strict=True)):
+        if labels:
+            prefix = choice.path.ids[: choice.path.label_start]
+            for candidate_ids in student.target_ids(labels):
+                rows.append(i)
+                targets.append(prefix + candidate_ids)
+                starts.append(choice.path.label_start)
+    # Without candidates only decoder states are needed: skip the output layer.
+    scores = len(targets) > n_chosen
+    result = student.teacher_force(encoded, rows, targets, scores=scores) if targets else None
+    return _Forced(result, n_chosen, starts, candidate_sets)
+
+
+def _label_probs(forced: _Forced) -> list[dict[str, float] | None]:
+    """Per example: candidate label -> probability, normalised over its closed set."""
+    probs: list[dict[str, float] | None] = [None] * len(forced.candidate_sets)
+    if forced.result is None or len(forced.starts) == forced.n_chosen:
+        return probs
+    label_part = _span_mask(forced.result.mask, forced.starts, before=False)
+    sums = (forced.result.token_log_probs * label_part).sum(dim=1).double().tolist()
+    cursor = forced.n_chosen
+    for i, labels in enumerate(forced.candidate_sets):
+        if labels:
+            values = normalize_log_probs(sums[cursor : cursor + len(labels)])
+            probs[i] = dict(zip(labels, values, strict=True))
+            cursor += len(labels)
+    return probs
+
+
+def _pool(
+    student: Student,
+    fmt: _Format,
+    forced: _Forced,
+    choices: Sequence[_Choice],
+    label_enc: Encoded,
+    rationale_enc: Encoded | None,
+) -> list[dict[str, np.ndarray]]:
+    """Mean-pooled states per example: decoder states over the label and rationale tokens,
+    encoder states under each prompt (the same prompt twice for single-output students)."""
+    assert forced.result is not None  # every chosen generation was forced
+    n = forced.n_chosen
+    hidden, mask = forced.result.hidden[:n].float(), forced.result.mask[:n]
+    starts = forced.starts[:n]
+    pooled = {
+        "label_repr": masked_mean(hidden, _span_mask(mask, starts, before=False)),
+        "label_encoder_repr": label_enc.pooled().float(),
+    }
+    if isinstance(fmt, _SingleOutputFormat):
+        pooled["rationale_repr"] = masked_mean(hidden, _span_mask(mask, starts, before=True))
+        pooled["rationale_encoder_repr"] = pooled["label_encoder_repr"]
+    if rationale_enc is not None:
+        targets = [choice.path.rationale_ids or [] for choice in choices]
+        rationale = student.teacher_force(rationale_enc, range(len(choices)), targets, scores=False)
+        pooled["rationale_repr"] = masked_mean(rationale.hidden.float(), rationale.mask)
+        pooled["rationale_encoder_repr"] = rationale_enc.pooled().float()
+    arrays = {key: value.cpu().numpy() for key, value in pooled.items()}
+    keys = fmt.representation_keys()
+    return [{key: arrays[key][i] for key in keys} for i in range(len(choices))]
+
+
+def score_batch(
+    student: Student,
+    task: Task,
+    prompt: PromptFormat,
+    examples: Sequence[Example],
+    *,
+    decoding: DecodingConfig,
+    max_new_tokens: int,
+    representations: bool = True,
+) -> list[ScoredExample]:
+    """Score one planned batch: generate, read answers, score label sets, pool states.
+
+    Returns one :class:`ScoredExample` per example, in the batch's order.
+    """
+    fmt = get_format(prompt, "checkpoint")
+    ids = [e.id for e in examples]
+
+    # Generate: each prompt is encoded once; token log-probabilities come with the outputs.
+    def run(prefix: str, branch: str) -> tuple[Encoded, Generated]:
+        encoded = student.encode([f"{prefix}{e.input}" for e in examples])
+        seed = batch_seed(decoding.seed, branch, ids)
+        return encoded, student.generate(
+            encoded, decoding, max_new_tokens=max_new_tokens, seed=seed
+        )
+
+    label_enc, label_gen = run(prompt.label_prefix, "label")
+    rationale_enc, rationale_gen = (
+        run(prompt.rationale_prefix or "", "rationale")
+        if fmt.has_rationale_branch
+        else (None, None)
+    )
+
+    # Read every path, choose one per example (the majority answer of sampled paths).
+    k = label_gen.paths_per_prompt
+    choices = [
+        _choose(
+            task,
+            example,
+            [fmt.paths(student, task, label_gen, rationale_gen, i * k + j) for j in range(k)],
+        )
+        for i, example in enumerate(examples)
+    ]
+
+    # Teacher-force: closed label sets and decoder states for representations.
+    forced = _teacher_force_labels(
+        student, task, examples, choices, label_enc, with_chosen=representations
+    )
+    label_probs = _label_probs(forced)
+    reprs = (
+        _pool(student, fmt, forced, choices, label_enc, rationale_enc)
+        if representations
+        else [{} for _ in examples]
+    )
+
+    scored = []
+    for example, choice, probs, vectors in zip(examples, choices, label_probs, reprs, strict=True):
+        record = build_record(
+            task,
+            example,
+            choice.path.output,
+            label_probs=probs,
+            confidence=choice.share,
+            confidence_source="vote" if choice.share is not None else None,
+            samples=[p.output for p in choice.paths] if len(choice.paths) > 1 else None,
+        )
+        scored.append(ScoredExample(record, vectors))
+    return scored

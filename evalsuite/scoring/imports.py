@@ -1,0 +1,333 @@
+"""Runs from outputs that were not scored here: the dataset's teacher, or any model's JSONL.
+
+Both build records with the same function as ``evalsuite score`` and write them with the same
+writer, so a teacher or an external model is compared, reported and browsed like any student.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evalsuite.errors import DataError
+from evalsuite.example import Example
+from evalsuite.io import iter_jsonl
+from evalsuite.provenance import file_sha256
+from evalsuite.scoring.manifest import data_block, run_manifest
+from evalsuite.scoring.records import PathOutput, build_record
+from evalsuite.scoring.rundir import RunWriter
+from evalsuite.tasks import Task, get_task
+
+__all__ = [
+    "PREDICTION_FIELDS",
+    "ImportResult",
+    "ParsedPrediction",
+    "describe",
+    "import_predictions",
+    "import_teacher",
+    "parse_prediction",
+]
+
+PREDICTION_FIELDS = ("id", "input", "prediction", "rationale", "confidence", "label_probs")
+LABEL_PROBS_TOLERANCE = 1e-3
+"""How far from 1 an imported ``label_probs`` may sum (rounded probabilities)."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """Where the run went, how many examples it holds (of how many in the split), its metrics."""
+
+    path: Path
+    n_examples: int
+    n_available: int
+    metrics: dict[str, Any]
+
+
+def describe(result: ImportResult) -> str:
+    """One line for the terminal: where the run is, its size and accuracy."""
+    accuracy = result.metrics["accuracy"]
+    subset = (
+        f" (predictions cover {result.n_examples} of the split's {result.n_available})"
+        if result.n_examples < result.n_available
+        else ""
+    )
+    return (
+        f"{result.path}: {result.n_examples} examples, accuracy {100 * accuracy['value']:.2f} % "
+        f"({accuracy['k']}/{accuracy['n']}){subset}"
+    )
+
+
+@dataclass(frozen=True)
+class ParsedPrediction:
+    """One validated line of a predictions file, matched to its example."""
+
+    example: Example
+    output: PathOutput
+    confidence: float | None
+    label_probs: dict[str, float] | None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _load(
+    task: str, split: str, data_dir: str | os.PathLike[str] | None
+) -> tuple[Task, list[Example]]:
+    from evalsuite.data import load_examples
+
+    resolved = get_task(task)
+    return resolved, load_examples(resolved, split, data_dir=data_dir)
+
+
+def _write_run(
+    task: Task,
+    split: str,
+    data_dir: str | os.PathLike[str] | None,
+    out: str | os.PathLike[str],
+    examples: Sequence[Example],
+    records: Sequence[Mapping[str, Any]],
+    *,
+    n_available: int,
+    **manifest: Any,
+) -> ImportResult:
+    from evalsuite.metrics.summary import summarize_run
+
+    run_dir = Path(out)
+    writer = RunWriter(
+        run_dir,
+        run_manifest(
+            task=task,
+            split=split,
+            out=run_dir,
+            examples=examples,
+            data=data_block(task, split, data_dir, examples),
+            **manifest,
+        ),
+    )
+    writer.append(records)
+    order = [e.id for e in examples]
+    metrics = summarize_run(writer.records(order), same_answer=task.same_answer)
+    writer.finish(order, metrics)
+    return ImportResult(run_dir, len(order), n_available, metrics)
+
+
+def import_teacher(
+    task: str,
+    split: str,
+    *,
+    out: str | os.PathLike[str],
+    data_dir: str | os.PathLike[str] | None = None,
+) -> ImportResult:
+    """Turn the teacher outputs of a dataset split into a run (no confidence: the release has
+    none).
+
+    Raises
+    ------
+    DataError
+        When the split has no teacher outputs (naming the first example without one).
+    """
+    resolved, examples = _load(task, split, data_dir)
+    records = []
+    for example in examples:
+        if example.teacher_label is None:
+            raise DataError(
+                f"task '{resolved.name}' split '{split}': example '{example.id}' has no teacher "
+                "output to import"
+            )
+        output = PathOutput(example.teacher_label, example.teacher_rationale)
+        records.append(build_record(resolved, example, output))
+    source = "rule-based synthetic teacher" if resolved.synthetic else "dataset teacher outputs"
+    return _write_run(
+        resolved,
+        split,
+        data_dir,
+        out,
+        examples,
+        records,
+        n_available=len(examples),
+        kind="teacher",
+        model={"name": "teacher", "source": source},
+        model_hash=None,
+    )
+
+
+def parse_prediction(
+    obj: Mapping[str, Any],
+    where: str,
+    task: Task,
+    *,
+    by_id: Mapping[str, Example],
+    by_input: Mapping[str, Sequence[Example]],
+) -> ParsedPrediction:
+    """Validate one predictions line and match it to its example.
+
+    Parameters
+    ----------
+    obj : mapping
+        The parsed JSON object: ``id`` or ``input``; ``prediction``; optionally ``rationale``,
+        ``confidence`` (in [0, 1]) and ``label_probs`` (candidate label -> probability, summing
+        to 1 within 1e-3, labels from the example's closed label set).
+    where : str
+        "FILE line N", the start of every error message.
+    by_id, by_input : mapping
+        The split's examples by id, and by stripped input (a list: inputs may repeat).
+
+    Raises
+    ------
+    DataError
+        Naming ``where``, the field, the value and what is allowed.
+    """
+    unknown = sorted(set(obj) - set(PREDICTION_FIELDS))
+    if unknown:
+        raise DataError(
+            f"{where}: unknown field '{unknown[0]}'; allowed: {', '.join(PREDICTION_FIELDS)}"
+        )
+    example = _match_example(obj, where, by_id=by_id, by_input=by_input)
+    prediction = obj.get("prediction")
+    if not isinstance(prediction, str):
+        raise DataError(f"{where}: field 'prediction' must be a string, got {prediction!r}")
+    rationale = obj.get("rationale")
+    if rationale is not None and not isinstance(rationale, str):
+        raise DataError(f"{where}: field 'rationale' must be a string or null, got {rationale!r}")
+    confidence = obj.get("confidence")
+    if confidence is not None and not (_is_number(confidence) and 0.0 <= confidence <= 1.0):
+        raise DataError(
+            f"{where}: field 'confidence' must be a number in [0, 1], got {confidence!r}"
+        )
+    label_probs = _label_probs(obj.get("label_probs"), where, task, example)
+    return ParsedPrediction(
+        example,
+        PathOutput(prediction, rationale),
+        float(confidence) if confidence is not None else None,
+        label_probs,
+    )
+
+
+def _match_example(
+    obj: Mapping[str, Any],
+    where: str,
+    *,
+    by_id: Mapping[str, Example],
+    by_input: Mapping[str, Sequence[Example]],
+) -> Example:
+    if "id" not in obj and "input" not in obj:
+        raise DataError(f"{where}: needs field 'id' or 'input' to match an example")
+    if "id" in obj:
+        example_id = obj["id"]
+        if not isinstance(example_id, str):
+            raise DataError(f"{where}: field 'id' must be a string, got {example_id!r}")
+        if example_id not in by_id:
+            raise DataError(f"{where}: id '{example_id}' is not an example of this split")
+        example = by_id[example_id]
+        if "input" in obj and obj["input"] != example.input:
+            raise DataError(f"{where}: field 'input' differs from the input of id '{example_id}'")
+        return example
+    text = obj["input"]
+    if not isinstance(text, str):
+        raise DataError(f"{where}: field 'input' must be a string, got {text!r}")
+    matches = by_input.get(text.strip(), [])
+    if not matches:
+        raise DataError(f"{where}: field 'input' matches no example of this split")
+    if len(matches) > 1:
+        raise DataError(
+            f"{where}: field 'input' matches {len(matches)} examples of this split "
+            f"({', '.join(e.id for e in matches[:3])}); give their 'id' instead"
+        )
+    return matches[0]
+
+
+def _label_probs(value: Any, where: str, task: Task, example: Example) -> dict[str, float] | None:
+    if value is None:
+        return None
+    labels = task.label_set(example)
+    if labels is None:
+        raise DataError(
+            f"{where}: field 'label_probs' given, but task '{task.name}' has open answers"
+        )
+    if not isinstance(value, dict) or not value:
+        raise DataError(f"{where}: field 'label_probs' must map labels to numbers in [0, 1]")
+    for label, prob in value.items():
+        if label not in labels:
+            raise DataError(
+                f"{where}: field 'label_probs' has label {label!r}; allowed: {', '.join(labels)}"
+            )
+        if not (_is_number(prob) and 0.0 <= prob <= 1.0):
+            raise DataError(
+                f"{where}: field 'label_probs' must map labels to numbers in [0, 1], "
+                f"got {prob!r} for {label!r}"
+            )
+    total = math.fsum(value.values())
+    if abs(total - 1.0) > LABEL_PROBS_TOLERANCE:
+        raise DataError(f"{where}: field 'label_probs' must sum to 1, got {total:.6g}")
+    return {str(label): float(prob) for label, prob in value.items()}
+
+
+def import_predictions(
+    path: str | os.PathLike[str],
+    task: str,
+    split: str,
+    *,
+    out: str | os.PathLike[str],
+    data_dir: str | os.PathLike[str] | None = None,
+) -> ImportResult:
+    """Turn a predictions JSONL file into a run; every line is validated first.
+
+    The run holds the examples the file predicts, in the split's order; an example predicted
+    twice is an error.
+
+    Raises
+    ------
+    DataError
+        Naming the file and line of the first bad line.
+    """
+    resolved, examples = _load(task, split, data_dir)
+    by_id = {e.id: e for e in examples}
+    by_input: dict[str, list[Example]] = {}
+    for e in examples:
+        by_input.setdefault(e.input.strip(), []).append(e)
+    seen: dict[str, int] = {}
+    parsed: dict[str, ParsedPrediction] = {}
+    for lineno, obj in iter_jsonl(path):
+        where = f"{path} line {lineno}"
+        item = parse_prediction(obj, where, resolved, by_id=by_id, by_input=by_input)
+        if item.example.id in seen:
+            raise DataError(
+                f"{where}: example '{item.example.id}' was already predicted on line "
+                f"{seen[item.example.id]}"
+            )
+        seen[item.example.id] = lineno
+        parsed[item.example.id] = item
+    if not parsed:
+        raise DataError(f"{path}: no predictions (the file has no JSON lines)")
+    covered = [e for e in examples if e.id in parsed]
+    records = []
+    for example in covered:
+        item = parsed[example.id]
+        records.append(
+            build_record(
+                resolved,
+                example,
+                item.output,
+                label_probs=item.label_probs,
+                confidence=item.confidence,
+                confidence_source="provided" if item.confidence is not None else None,
+            )
+        )
+    return _write_run(
+        resolved,
+        split,
+        data_dir,
+        out,
+        covered,
+        records,
+        n_available=len(examples),
+        kind="predictions",
+        model={"predictions_file": str(Path(path).resolve()), "lines": len(parsed)},
+        model_hash=file_sha256(path),
+        n_dataset_examples=len(examples),
+    )

@@ -1,0 +1,202 @@
+"""Run records (DESIGN.md) from what a model said: answer, correctness, confidence, consistency.
+
+One function builds every record, whether the outputs came from a scored checkpoint, the
+dataset's teacher, or an imported predictions file, so the three kinds of run read alike.
+
+Confidence, in order of preference:
+
+* ``"vote"``: with k sampled paths, the share of paths that reached the chosen answer;
+* ``"label_set"``: for closed label sets (NLI labels, CQA choices) when the answer is one of
+  the candidates, its probability in ``label_probs`` (candidate sequence probabilities
+  normalised over the set);
+* ``"sequence"``: the probability of the generated label tokens. Open answers use it, and so do
+  closed-set predictions that are not a candidate (an extraction failure, ``answer = null``):
+  ``label_probs`` says nothing about an answer outside the set, while the sequence probability
+  is still the probability the model gave to what it actually said, so calibration counts the
+  model's confidence in its unreadable answers instead of dropping them;
+* ``"provided"``: given by an imported predictions file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from evalsuite.example import Example
+from evalsuite.tasks import Task
+
+__all__ = [
+    "LabelScore",
+    "PathOutput",
+    "build_record",
+    "choose_confidence",
+    "majority_path",
+    "normalize_log_probs",
+]
+
+
+@dataclass(frozen=True)
+class LabelScore:
+    """Log-probability of a generated label sequence and its number of tokens (EOS included)."""
+
+    log_prob: float
+    n_tokens: int
+
+    @property
+    def prob(self) -> float:
+        """Sequence probability ``exp(sum of token log-probs)``."""
+        return math.exp(self.log_prob)
+
+    @property
+    def prob_per_token(self) -> float:
+        """Length-normalised probability ``exp(mean token log-prob)`` (1.0 for no tokens)."""
+        return math.exp(self.log_prob / self.n_tokens) if self.n_tokens else 1.0
+
+
+@dataclass(frozen=True)
+class PathOutput:
+    """One decoded output of a student: the label text, its rationale and the label's score."""
+
+    prediction: str
+    rationale: str | None
+    label_score: LabelScore | None = None
+
+
+def normalize_log_probs(log_probs: Sequence[float]) -> list[float]:
+    """Softmax over candidates: ``p_i = exp(l_i - logsumexp(l))``, in float64.
+
+    Examples
+    --------
+    >>> [round(p, 4) for p in normalize_log_probs([math.log(1), math.log(3)])]
+    [0.25, 0.75]
+    """
+    top = max(log_probs)
+    weights = [math.exp(value - top) for value in log_probs]
+    total = math.fsum(weights)
+    return [w / total for w in weights]
+
+
+def choose_confidence(
+    task: Task,
+    answer: str | None,
+    *,
+    label_probs: Mapping[str, float] | None,
+    label_score: LabelScore | None,
+) -> tuple[float | None, str | None]:
+    """``(confidence, confidence_source)`` for a model's own answer (see the module docstring).
+
+    Examples
+    --------
+    >>> from evalsuite.tasks import get_task
+    >>> nli = get_task("esnli")
+    >>> choose_confidence(nli, "neutral", label_probs={"entailment": 0.2, "neutral": 0.8,
+    ...                   "contradiction": 0.0}, label_score=LabelScore(-0.5, 2))
+    (0.8, 'label_set')
+    >>> choose_confidence(nli, None, label_probs={"neutral": 1.0}, label_score=None)
+    (None, None)
+    """
+    if label_probs is not None and answer is not None:
+        for label, prob in label_probs.items():
+            if task.same_answer(label, answer):
+                return prob, "label_set"
+    if label_score is not None:
+        return label_score.prob, "sequence"
+    return None, None
+
+
+def majority_path(task: Task, answers: Sequence[str | None]) -> tuple[int, int]:
+    """Self-consistency vote: ``(index of the first path with the winning answer, votes)``.
+
+    Answers are grouped with ``task.same_answer``; the most frequent readable answer wins, ties
+    going to the answer reached first. When no path has a readable answer, path 0 is chosen
+    with 0 votes.
+
+    Examples
+    --------
+    >>> from evalsuite.tasks import get_task
+    >>> majority_path(get_task("arith"), ["3", None, "4", "3.0", "4", "4"])
+    (2, 3)
+    """
+    best_index, best_votes = 0, 0
+    for i, answer in enumerate(answers):
+        if answer is None or any(
+            a is not None and task.same_answer(a, answer) for a in answers[:i]
+        ):
+            continue
+        votes = sum(a is not None and task.same_answer(a, answer) for a in answers)
+        if votes > best_votes:
+            best_index, best_votes = i, votes
+    return best_index, best_votes
+
+
+def build_record(
+    task: Task,
+    example: Example,
+    output: PathOutput,
+    *,
+    label_probs: Mapping[str, float] | None = None,
+    confidence: float | None = None,
+    confidence_source: str | None = None,
+    samples: Sequence[PathOutput] | None = None,
+) -> dict[str, Any]:
+    """The run record of one example (field meanings in DESIGN.md).
+
+    Parameters
+    ----------
+    task, example
+        What was asked and the gold answer.
+    output : PathOutput
+        The chosen output: raw label text, rationale (or None), and the label's sequence score
+        when a model produced it.
+    label_probs : mapping, optional
+        Closed label sets: probability per candidate, normalised over the set.
+    confidence, confidence_source : optional
+        Given explicitly (votes, imported predictions); otherwise chosen by
+        :func:`choose_confidence` from ``label_probs`` and the sequence score.
+    samples : sequence of PathOutput, optional
+        All sampled paths when decoding with k samples; recorded under ``samples``.
+    """
+    extraction = task.extract_answer(output.prediction, example)
+    answer = extraction.answer
+    if confidence is None and confidence_source is None:
+        confidence, confidence_source = choose_confidence(
+            task, answer, label_probs=label_probs, label_score=output.label_score
+        )
+    stated = task.rationale_answer(output.rationale, example)
+    consistent = (
+        task.same_answer(stated.answer, answer)
+        if stated.answer is not None and answer is not None
+        else None
+    )
+    score = output.label_score
+    record: dict[str, Any] = {
+        "id": example.id,
+        "input": example.input,
+        "gold": example.gold,
+        "prediction": output.prediction,
+        "answer": answer,
+        "correct": task.is_correct(answer, example),
+        "confidence": confidence,
+        "confidence_source": confidence_source,
+        "sequence_confidence": score.prob if score else None,
+        "sequence_confidence_normalized": score.prob_per_token if score else None,
+        "label_probs": dict(label_probs) if label_probs is not None else None,
+        "rationale": output.rationale,
+        "rationale_answer": stated.answer,
+        "consistent": consistent,
+        "extraction": extraction.as_record(),
+    }
+    if example.teacher_label is not None:
+        record["teacher"] = {"rationale": example.teacher_rationale, "label": example.teacher_label}
+    if samples is not None:
+        record["samples"] = [
+            {
+                "prediction": path.prediction,
+                "rationale": path.rationale,
+                "answer": task.extract_answer(path.prediction, example).answer,
+            }
+            for path in samples
+        ]
+    return record

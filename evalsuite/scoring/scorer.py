@@ -1,0 +1,254 @@
+"""``evalsuite score``: a checkpoint on a task split into a run directory, batched and resumable.
+
+The loop reads top to bottom: load the checkpoint and the examples, fix the batch plan, open
+(or resume) the run, score the pending batches (one per rank per round under ``torchrun``),
+append each batch's records as it lands, and finish with representations and metrics.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from evalsuite.checkpoint import read_checkpoint
+from evalsuite.errors import UsageError
+from evalsuite.example import Example
+from evalsuite.scoring.decoding import DecodingConfig
+from evalsuite.scoring.distributed import DistContext, init_distributed
+from evalsuite.scoring.plan import pending_batches, plan_batches, rank_batches
+from evalsuite.scoring.rundir import RunWriter
+
+__all__ = ["ScoreConfig", "ScoreResult", "default_out", "describe", "score_checkpoint"]
+
+
+@dataclass(frozen=True)
+class ScoreConfig:
+    """What to score and how. ``task=None`` takes the checkpoint's own task."""
+
+    task: str | None = None
+    split: str = "test"
+    data_dir: str | None = None
+    limit: int | None = None
+    batch_size: int = 32
+    device: str = "auto"
+    decoding: DecodingConfig = field(default_factory=DecodingConfig)
+    representations: bool = True
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.limit is not None and self.limit < 1:
+            raise UsageError(f"--limit must be >= 1, got {self.limit}")
+        if self.batch_size < 1:
+            raise UsageError(f"--batch-size must be >= 1, got {self.batch_size}")
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """Where the run went, how many examples it holds, how many this call scored, its metrics."""
+
+    path: Path
+    n_examples: int
+    n_scored: int
+    metrics: dict[str, Any] | None
+
+
+def default_out(checkpoint: str | os.PathLike[str], task: str, split: str) -> Path:
+    """``runs/<checkpoint name>-<task>-<split>``."""
+    return Path("runs") / f"{Path(checkpoint).resolve().name}-{task}-{split}"
+
+
+def _open_run(dist: DistContext, out: Path, manifest: dict[str, Any]) -> tuple[Any, set[str]]:
+    """Rank 0 opens (or resumes) the run; every rank learns which ids are done.
+
+    A refusal on rank 0 (a mismatching --out) is sent to every rank, so none waits forever.
+    """
+    writer, message = None, None
+    if dist.is_main:
+        try:
+            writer = RunWriter(out, manifest)
+        except UsageError as err:
+            message = str(err)
+    shared = dist.broadcast({"error": message, "done": sorted(writer.done_ids) if writer else []})
+    if shared["error"]:
+        raise UsageError(shared["error"])
+    return writer, set(shared["done"])
+
+
+def _progress(total: int, initial: int, *, enabled: bool, desc: str) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=total,
+        initial=initial,
+        unit="ex",
+        desc=desc,
+        file=sys.stderr,
+        disable=not enabled,
+        dynamic_ncols=True,
+        smoothing=0.1,
+    )
+
+
+def score_checkpoint(
+    checkpoint: str | os.PathLike[str],
+    config: ScoreConfig,
+    *,
+    out: str | os.PathLike[str] | None = None,
+) -> ScoreResult | None:
+    """Score ``checkpoint`` into a run directory (see DESIGN.md, run directory).
+
+    Under ``torchrun`` every rank calls this; rank 0 writes the run and returns the result,
+    other ranks return None.
+
+    Raises
+    ------
+    UsageError, DataError
+        Broken checkpoint, unknown task or split, a student format not built yet, or an
+        existing --out that is a different run.
+    """
+    dist = init_distributed()
+    try:
+        return _score(checkpoint, config, out, dist)
+    finally:
+        dist.close()
+
+
+def _score(
+    checkpoint: str | os.PathLike[str],
+    config: ScoreConfig,
+    out: str | os.PathLike[str] | None,
+    dist: DistContext,
+) -> ScoreResult | None:
+    from evalsuite.checkpoint import TRAIN_MANIFEST
+    from evalsuite.data import load_examples
+    from evalsuite.metrics.summary import summarize_run
+    from evalsuite.scoring.formats import get_format, score_batch
+    from evalsuite.scoring.manifest import arith_config, data_block, run_manifest
+    from evalsuite.scoring.representations import RepresentationShards
+    from evalsuite.scoring.student import checkpoint_hash, load_student, resolve_device
+    from evalsuite.tasks import get_task
+
+    # -- what to score -------------------------------------------------------------------------
+    train_manifest, prompt = read_checkpoint(checkpoint)
+    get_format(prompt, str(checkpoint))
+    task = get_task(config.task or prompt.task)
+    # A synthetic task is scored on the data the checkpoint was trained on.
+    arith = (
+        arith_config(train_manifest, str(Path(checkpoint) / TRAIN_MANIFEST))
+        if task.synthetic and task.name == prompt.task
+        else None
+    )
+    examples: list[Example] = load_examples(
+        task, config.split, data_dir=config.data_dir, arith=arith
+    )
+    examples = examples[: config.limit] if config.limit else examples
+    if not examples:
+        raise UsageError(f"task '{task.name}' split '{config.split}' has no examples")
+    ids = [e.id for e in examples]
+    run_dir = Path(out) if out is not None else default_out(checkpoint, task.name, config.split)
+
+    device = resolve_device(config.device, local_rank=dist.local_rank)
+    student = load_student(checkpoint, device=device, max_input_length=prompt.max_input_length)
+    decoding = replace(
+        config.decoding,
+        max_new_tokens=config.decoding.max_new_tokens or prompt.max_target_length,
+    )
+    assert decoding.max_new_tokens is not None  # resolved just above
+    lengths = student.input_lengths([prompt.label_prefix + e.input for e in examples])
+    batches = plan_batches(lengths, batch_size=config.batch_size)
+
+    # -- open or resume the run ------------------------------------------------------------------
+    manifest = run_manifest(
+        kind="student",
+        task=task,
+        split=config.split,
+        out=run_dir,
+        examples=examples,
+        data=data_block(task, config.split, config.data_dir, examples, arith=arith),
+        model={
+            "path": str(Path(checkpoint).resolve()),
+            "recipe": prompt.recipe,
+            "trained_on": prompt.task,
+            "prompt": prompt.to_dict(),
+        },
+        model_hash=checkpoint_hash(checkpoint),
+        limit=config.limit,
+        decoding=decoding.to_dict(),
+        seed=decoding.seed,
+        representations=config.representations,
+        batch_size=config.batch_size,
+        device=str(device),
+        world_size=dist.world_size,
+    )
+    writer, done = _open_run(dist, run_dir, manifest)
+    shards = RepresentationShards(run_dir) if dist.is_main and config.representations else None
+    pending = pending_batches(batches, ids, done)
+    bar = _progress(
+        len(examples),
+        sum(i in done for i in ids),
+        enabled=config.progress and dist.is_main,
+        desc=f"score {task.name}/{config.split}",
+    )
+
+    # -- score: one batch per rank per round, rank 0 appends ------------------------------------
+    n_scored = 0
+    with bar:
+        for position in rank_batches(len(pending), rank=dist.rank, world_size=dist.world_size):
+            payload = None
+            if position is not None:
+                batch = [examples[i] for i in batches[pending[position]]]
+                payload = [
+                    (s.record, s.representations)
+                    for s in score_batch(
+                        student,
+                        task,
+                        prompt,
+                        batch,
+                        decoding=decoding,
+                        max_new_tokens=decoding.max_new_tokens,
+                        representations=config.representations,
+                    )
+                ]
+            for results in dist.all_gather(payload):
+                if writer is None or not results:
+                    continue
+                written = writer.done_ids
+                fresh = [(r, v) for r, v in results if r["id"] not in written]
+                if shards is not None and fresh:
+                    keys = fresh[0][1].keys()
+                    shards.write(
+                        [r["id"] for r, _ in fresh],
+                        {k: _stack([v[k] for _, v in fresh]) for k in keys},
+                    )
+                writer.append(r for r, _ in fresh)
+                n_scored += len(fresh)
+                bar.update(len(fresh))
+
+    if writer is None:
+        return None
+    # -- finish: representations, metrics, status complete ---------------------------------------
+    if shards is not None:
+        shards.merge(ids)
+    metrics = summarize_run(writer.records(ids), same_answer=task.same_answer)
+    writer.finish(ids, metrics)
+    return ScoreResult(run_dir, len(ids), n_scored, metrics)
+
+
+def _stack(vectors: Sequence[Any]) -> Any:
+    import numpy as np
+
+    return np.stack(vectors)
+
+
+def describe(result: ScoreResult) -> str:
+    """One line for the terminal: where the run is, its size and accuracy."""
+    accuracy = (result.metrics or {}).get("accuracy") or {}
+    value = accuracy.get("value")
+    shown = f"accuracy {100 * value:.2f} %" if isinstance(value, int | float) else "no accuracy"
+    resumed = result.n_examples - result.n_scored
+    note = f" ({resumed} resumed from an earlier run)" if resumed else ""
+    return f"{result.path}: {result.n_examples} examples, {shown}{note}"

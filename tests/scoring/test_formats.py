@@ -1,0 +1,201 @@
+"""Scoring a batch for each student format: label sets against per-candidate forward passes,
+label spans of single-output generations, representations against direct passes, votes."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy.special import softmax
+
+from evalsuite.checkpoint import PromptFormat, read_checkpoint
+from evalsuite.data import load_examples
+from evalsuite.errors import UsageError
+from evalsuite.scoring.decoding import DecodingConfig
+from evalsuite.scoring.formats import get_format, label_token_start, score_batch
+from evalsuite.scoring.student import load_student
+from evalsuite.tasks import NLI_LABELS, get_task
+from tests.scoring.tiny_checkpoint import ARITH
+
+GREEDY = DecodingConfig()
+
+
+def _load(checkpoints, name):
+    _, prompt = read_checkpoint(checkpoints[name])
+    student = load_student(checkpoints[name], device=torch.device("cpu"), max_input_length=512)
+    return student, prompt
+
+
+@pytest.fixture(scope="module")
+def single(checkpoints):
+    return _load(checkpoints, "single")
+
+
+@pytest.fixture(scope="module")
+def dss(checkpoints):
+    return _load(checkpoints, "dss")
+
+
+def _log_prob(student, prompt: str, target: list[int], start: int) -> float:
+    """Reference: log P(target[start:] | prompt, target[:start]), one unbatched forward pass."""
+    enc = student.tokenizer([prompt], return_tensors="pt")
+    with torch.no_grad():
+        logits = student.model(**enc, labels=torch.tensor([target])).logits
+    token_lps = torch.log_softmax(logits, -1)[0, torch.arange(len(target)), target]
+    return float(token_lps[start:].sum())
+
+
+def test_label_token_start_finds_the_tokens_after_the_last_marker(single):
+    student, _ = single
+    text = "So the answer is 3. Then 1 + 2 = 3 so the answer is. So the answer is ( 1.0 + 2.0 )"
+    ids = student.target_ids([text])[0]
+    start = label_token_start(student, ids, text)
+    assert student.decode(ids[start:]) == "( 1.0 + 2.0 )"
+    assert student.decode(ids[:start]).endswith("So the answer is")
+    assert label_token_start(student, ids, "no marker") == 0
+
+
+def _generated(student, prompt, examples):
+    """Greedy generations of the label prompt as score_batch makes them: (ids, label start)."""
+    texts = [f"{prompt.label_prefix}{e.input}" for e in examples]
+    out = student.generate(
+        student.encode(texts), GREEDY, max_new_tokens=prompt.max_target_length, seed=0
+    )
+    single = prompt.output == "rationale_then_label"
+    return [
+        (ids, label_token_start(student, ids, text) if single else 0)
+        for ids, text in zip(out.token_ids, out.texts, strict=True)
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["single", "dss"])
+def test_label_probs_match_per_candidate_forward_passes(request, fmt, nli_file):
+    student, prompt = request.getfixturevalue(fmt)
+    task = get_task("esnli")
+    examples = load_examples(task, "test", data_dir=nli_file)[:6]
+    scored = score_batch(
+        student,
+        task,
+        prompt,
+        examples,
+        decoding=GREEDY,
+        max_new_tokens=prompt.max_target_length,
+        representations=False,
+    )
+    in_set = 0
+    generated = _generated(student, prompt, examples)
+    for example, item, (ids, start) in zip(examples, scored, generated, strict=True):
+        record = item.record
+        probs = record["label_probs"]
+        assert list(probs) == list(NLI_LABELS)
+        assert math.fsum(probs.values()) == pytest.approx(1.0, abs=1e-12)
+        # Independent reference: each candidate scored alone in an unbatched forward pass,
+        # continuing the generated rationale (single-output), then a softmax over the set.
+        source = f"{prompt.label_prefix}{example.input}"
+        reference = softmax(
+            [
+                _log_prob(student, source, ids[:start] + student.target_ids([c])[0], start)
+                for c in NLI_LABELS
+            ]
+        )
+        np.testing.assert_allclose(list(probs.values()), reference, rtol=1e-3, atol=1e-6)
+        if record["answer"] is not None:
+            in_set += 1
+            assert record["confidence"] == probs[record["answer"]]
+            assert record["confidence_source"] == "label_set"
+        else:
+            assert record["confidence"] == record["sequence_confidence"]
+            assert record["confidence_source"] == "sequence"
+    assert in_set >= 1  # the tiny student does answer with labels
+
+
+def test_single_output_confidence_covers_the_label_tokens(single):
+    student, prompt = single
+    task = get_task("arith")
+    examples = load_examples(task, "test", arith=ARITH)[:6]
+    scored = score_batch(
+        student, task, prompt, examples, decoding=GREEDY, max_new_tokens=prompt.max_target_length
+    )
+    with_marker = 0
+    generated = _generated(student, prompt, examples)
+    for example, item, (ids, start) in zip(examples, scored, generated, strict=True):
+        record = item.record
+        assert record["label_probs"] is None
+        assert record["confidence_source"] == "sequence"
+        assert student.decode(ids[start:]) == record["prediction"]
+        if record["rationale"] is not None:
+            with_marker += 1
+            assert start > 0
+        # The confidence is P(label tokens | input, generated rationale), from the generate
+        # pass; the reference is a separate unbatched forward pass.
+        reference = _log_prob(student, example.input, ids, start)
+        assert math.log(record["confidence"]) == pytest.approx(reference, abs=1e-4)
+        n_label = len(ids) - start
+        assert record["sequence_confidence_normalized"] == pytest.approx(
+            math.exp(reference / n_label), rel=1e-4
+        )
+    assert with_marker >= 1
+
+
+def test_representations_are_masked_means_of_direct_passes(dss):
+    student, prompt = dss
+    task = get_task("arith")
+    examples = load_examples(task, "test", arith=ARITH)[:4]
+    scored = score_batch(student, task, prompt, examples, decoding=GREEDY, max_new_tokens=40)
+    keys = {"label_repr", "rationale_repr", "label_encoder_repr", "rationale_encoder_repr"}
+    for item in scored:
+        assert set(item.representations) == keys
+        assert all(v.shape == (32,) for v in item.representations.values())
+    for branch, prefix in (("label", prompt.label_prefix), ("rationale", prompt.rationale_prefix)):
+        texts = [f"{prefix}{e.input}" for e in examples]
+        out = student.generate(student.encode(texts), GREEDY, max_new_tokens=40, seed=0)
+        for text, ids, item in zip(texts, out.token_ids, scored, strict=True):
+            # Reference: one unpadded example, teacher-forced on its generated tokens.
+            enc = student.tokenizer([text], return_tensors="pt")
+            with torch.no_grad():
+                ref = student.model(**enc, labels=torch.tensor([ids]), output_hidden_states=True)
+            decoder = ref.decoder_hidden_states[-1][0].mean(0).numpy()
+            encoder = ref.encoder_last_hidden_state[0].mean(0).numpy()
+            reprs = item.representations
+            np.testing.assert_allclose(reprs[f"{branch}_repr"], decoder, atol=1e-4)
+            np.testing.assert_allclose(reprs[f"{branch}_encoder_repr"], encoder, atol=1e-4)
+
+
+def test_label_format_has_label_representations_only(checkpoints):
+    student, prompt = _load(checkpoints, "standard")
+    examples = load_examples("arith", "test", arith=ARITH)[:3]
+    scored = score_batch(
+        student, get_task("arith"), prompt, examples, decoding=GREEDY, max_new_tokens=24
+    )
+    assert all(set(s.representations) == {"label_repr", "label_encoder_repr"} for s in scored)
+    assert all(s.record["rationale"] is None for s in scored)
+
+
+def test_sampled_paths_vote(dss):
+    student, prompt = dss
+    task = get_task("arith")
+    examples = load_examples(task, "test", arith=ARITH)[:4]
+    decoding = DecodingConfig(num_samples=4, temperature=1.5, seed=2)
+    scored = score_batch(student, task, prompt, examples, decoding=decoding, max_new_tokens=24)
+    for item in scored:
+        record = item.record
+        answers = [s["answer"] for s in record["samples"]]
+        assert len(answers) == 4 and record["confidence_source"] == "vote"
+        votes = sum(a is not None and task.same_answer(a, record["answer"]) for a in answers)
+        if record["answer"] is None:
+            assert all(a is None for a in answers) and record["confidence"] == 0.0
+        else:
+            assert record["confidence"] == votes / 4
+            assert votes == max(
+                sum(b is not None and task.same_answer(a, b) for b in answers)
+                for a in answers
+                if a is not None
+            )
+
+
+def test_mixed_and_socratic_are_not_built_yet():
+    prompt = PromptFormat(recipe="socratic", task="arith", output="socratic")
+    with pytest.raises(UsageError, match=r"ckpt: scoring Socratic students .* is not built yet"):
+        get_format(prompt, "ckpt")

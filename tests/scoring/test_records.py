@@ -1,0 +1,110 @@
+"""Records from model outputs: confidence choice, label-set normalisation, votes, fields."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy.special import softmax
+
+from evalsuite.example import Example
+from evalsuite.scoring.records import (
+    LabelScore,
+    PathOutput,
+    build_record,
+    choose_confidence,
+    majority_path,
+    normalize_log_probs,
+)
+from evalsuite.scoring.rundir import validate_record
+from evalsuite.tasks import get_task
+
+ARITH = get_task("arith")
+NLI = get_task("esnli")
+CQA = get_task("cqa")
+
+
+def _example(gold: str, **kwargs) -> Example:
+    return Example(id="x-1", input="q", gold=gold, split="test", **kwargs)
+
+
+def test_label_score_hand_values():
+    score = LabelScore(log_prob=math.log(0.25), n_tokens=2)
+    assert score.prob == pytest.approx(0.25)
+    assert score.prob_per_token == pytest.approx(0.5)  # geometric mean of the two tokens
+    assert LabelScore(0.0, 0).prob_per_token == 1.0
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_normalize_log_probs_matches_scipy_softmax(seed):
+    rng = np.random.default_rng(seed)
+    log_probs = (rng.normal(size=int(rng.integers(2, 6))) * 30 - 50).tolist()
+    probs = normalize_log_probs(log_probs)
+    np.testing.assert_allclose(probs, softmax(log_probs), rtol=1e-12, atol=1e-300)
+    assert math.fsum(probs) == pytest.approx(1.0, abs=1e-12)
+    # Reordering candidates reorders their probabilities and nothing else.
+    assert normalize_log_probs(log_probs[::-1]) == pytest.approx(probs[::-1], abs=1e-15)
+
+
+def test_confidence_is_the_chosen_labels_probability_in_the_set():
+    probs = {"entailment": 0.1, "neutral": 0.7, "contradiction": 0.2}
+    score = LabelScore(math.log(0.3), 2)
+    assert choose_confidence(NLI, "neutral", label_probs=probs, label_score=score) == (
+        0.7,
+        "label_set",
+    )
+    # An answer outside the set falls back to the generated sequence's own probability.
+    assert choose_confidence(NLI, None, label_probs=probs, label_score=score) == (
+        pytest.approx(0.3),
+        "sequence",
+    )
+    assert choose_confidence(ARITH, "5", label_probs=None, label_score=None) == (None, None)
+
+
+def test_cqa_candidates_are_matched_with_the_tasks_comparison():
+    example = _example("Michigan", choices=("Ohio", "Michigan", "Texas", "Utah", "Iowa"))
+    answer = CQA.extract_answer("(b) Michigan.", example).answer
+    probs = dict(zip(example.choices or (), [0.1, 0.5, 0.2, 0.1, 0.1], strict=True))
+    assert choose_confidence(CQA, answer, label_probs=probs, label_score=None) == (
+        0.5,
+        "label_set",
+    )
+
+
+def test_majority_path_groups_equal_values_and_breaks_ties_by_order():
+    assert majority_path(ARITH, ["3", None, "4", "3.0", "4", "4"]) == (2, 3)
+    assert majority_path(ARITH, ["3", "4"]) == (0, 1)
+    assert majority_path(ARITH, [None, None]) == (0, 0)
+    assert majority_path(ARITH, [None, "( 1.0 + 1.0 )", "2"]) == (1, 2)
+
+
+def test_build_record_hand_case():
+    example = _example(
+        "( 2.0 + 3.0 )", teacher_rationale="2 + 3 = 5.", teacher_label="( 2.0 + 3.0 )"
+    )
+    output = PathOutput("( 3.0 + 2.0 )", "She has 2 + 3 = 5 apples.", LabelScore(math.log(0.5), 4))
+    record = build_record(ARITH, example, output)
+    validate_record(record, "record")
+    assert record["answer"] == "5" and record["correct"] is True
+    assert record["rationale_answer"] == "5" and record["consistent"] is True
+    assert record["confidence"] == pytest.approx(0.5)
+    assert record["confidence_source"] == "sequence"
+    assert record["sequence_confidence_normalized"] == pytest.approx(0.5**0.25)
+    assert record["extraction"] == {"method": "equation", "matched": True}
+    assert record["teacher"] == {"rationale": "2 + 3 = 5.", "label": "( 2.0 + 3.0 )"}
+    assert "samples" not in record
+
+
+def test_build_record_failed_extraction_and_explicit_vote():
+    example = _example("neutral")
+    paths = [PathOutput("maybe", None), PathOutput("neutral", "it is neutral")]
+    record = build_record(
+        NLI, example, paths[0], confidence=0.5, confidence_source="vote", samples=paths
+    )
+    assert record["answer"] is None and record["correct"] is False
+    assert record["extraction"] == {"method": "not_a_label", "matched": False}
+    assert record["consistent"] is None and record["rationale"] is None
+    assert record["confidence"] == 0.5 and record["confidence_source"] == "vote"
+    assert [s["answer"] for s in record["samples"]] == [None, "neutral"]
+    assert "teacher" not in record
