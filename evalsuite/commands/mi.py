@@ -63,8 +63,6 @@ def _matrix(reps: dict[str, Any], key: str, path: Any, option: str) -> Any:
         raise DataError(
             f"{path}: '{key}' must be a numeric array of shape (n, d), got {value.shape}"
         )
-    if not np.all(np.isfinite(value)):
-        raise DataError(f"{path}: '{key}' holds NaN or infinite values")
     return value
 
 
@@ -89,7 +87,12 @@ def estimate(args: argparse.Namespace) -> dict[str, Any]:
     import numpy as np
 
     from evalsuite.metrics.critics import CriticConfig
-    from evalsuite.metrics.mutual_info import ESTIMATORS, MIConfig, estimate_mutual_information
+    from evalsuite.metrics.mutual_info import (
+        ESTIMATORS,
+        MIConfig,
+        complete_pairs,
+        estimate_mutual_information,
+    )
     from evalsuite.scoring.rundir import REPRESENTATIONS, read_run
 
     if args.n_seeds < 1:
@@ -106,12 +109,18 @@ def estimate(args: argparse.Namespace) -> dict[str, Any]:
     y = _matrix(reps, args.y, path, "--y")
     if x.shape[0] != y.shape[0]:
         raise DataError(f"{path}: '{args.x}' has {x.shape[0]} rows but '{args.y}' has {y.shape[0]}")
-    if x.shape[0] < 10:
-        raise DataError(f"{path}: {x.shape[0]} examples; mutual information needs at least 10")
     ids = [str(i) for i in np.asarray(reps.get("ids", []))]
     if len(ids) != x.shape[0]:
         raise DataError(
             f"{path}: 'ids' has {len(ids)} entries but '{args.x}' has {x.shape[0]} rows"
+        )
+    keep = complete_pairs(x, y)  # NaN rows: examples without that representation
+    x, y, ids = x[keep], y[keep], [i for i, k in zip(ids, keep, strict=True) if k]
+    n_dropped = int((~keep).sum())
+    if x.shape[0] < 10:
+        raise DataError(
+            f"{path}: {x.shape[0]} complete examples ({n_dropped} without a finite "
+            f"'{args.x}' or '{args.y}'); mutual information needs at least 10"
         )
 
     names = list(ESTIMATORS) if args.estimator == "all" else [args.estimator]
@@ -144,6 +153,7 @@ def estimate(args: argparse.Namespace) -> dict[str, Any]:
         "x": args.x,
         "y": args.y,
         "n": int(x.shape[0]),
+        "n_dropped": n_dropped,
         "unit": "nats",
         "estimates": estimates,
         "skipped": skipped,
@@ -151,7 +161,10 @@ def estimate(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _print_table(doc: dict[str, Any]) -> None:
-    print(f"run {doc['run']}: I({doc['x']}; {doc['y']}) over {doc['n']} examples, in nats")
+    left_out = f" ({doc['n_dropped']} without both left out)" if doc["n_dropped"] else ""
+    print(
+        f"run {doc['run']}: I({doc['x']}; {doc['y']}) over {doc['n']} examples{left_out}, in nats"
+    )
     for e in doc["estimates"]:
         interval = "seed range" if "seed_values" in e else "95 % normal approx."
         print(

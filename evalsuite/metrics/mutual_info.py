@@ -38,6 +38,7 @@ __all__ = [
     "ESTIMATORS",
     "MIConfig",
     "MIEstimate",
+    "complete_pairs",
     "estimate_mutual_information",
     "gaussian_mutual_information",
     "ksg_mutual_information",
@@ -150,6 +151,23 @@ def _as_matrix(values: ArrayLike, name: str) -> Array:
     if not np.all(np.isfinite(a)):
         raise ValueError(f"{name} holds NaN or infinite values")
     return a
+
+
+def complete_pairs(x: ArrayLike, y: ArrayLike) -> NDArray[np.bool_]:
+    """Rows where both ``x`` and ``y`` are finite: the pairs MI can be estimated on.
+
+    A scorer writes a NaN row where an example has no such representation (a single-output
+    generation that states no rationale), so those examples are left out rather than the run.
+
+    >>> complete_pairs([[0.0], [np.nan], [1.0]], [[1.0], [2.0], [np.inf]]).tolist()
+    [True, False, False]
+    """
+    a, b = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    finite_a = np.isfinite(a).reshape(a.shape[0], -1).all(axis=1)
+    finite_b = np.isfinite(b).reshape(b.shape[0], -1).all(axis=1)
+    if finite_a.shape != finite_b.shape:
+        raise ValueError(f"x and y must pair up, got {a.shape[0]} and {b.shape[0]} rows")
+    return np.asarray(finite_a & finite_b)
 
 
 def reduce_dimension(values: ArrayLike, n_components: int) -> Array:

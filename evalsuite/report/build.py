@@ -384,7 +384,7 @@ def _mutual_information(
     skipped with its reason, which summary.md and report.json show: one such run does not
     stop the report. ``evalsuite mi`` on that run raises the same reason as an error.
     """
-    from evalsuite.metrics.mutual_info import estimate_mutual_information
+    from evalsuite.metrics.mutual_info import complete_pairs, estimate_mutual_information
 
     estimates, skipped = [], []
 
@@ -398,6 +398,10 @@ def _mutual_information(
             continue
         missing = next((key for key in MI_KEYS if key not in reps), None)
         ids = [str(i) for i in reps.get("ids", [])]
+        if missing is None:  # leave out examples without a representation (NaN rows)
+            keep = complete_pairs(reps[MI_KEYS[0]], reps[MI_KEYS[1]])
+            reps = {key: reps[key][keep] for key in MI_KEYS}
+            ids = [i for i, k in zip(ids, keep, strict=True) if k]
         for name in config.mi_estimators:
             labels = _probe_labels(r.run, ids) if name == "probe" else None
             if missing is not None:

@@ -265,13 +265,29 @@ def test_mi_data_errors(cli, tmp_path: Path) -> None:
     tiny = {k: v[:5] for k, v in reps.items()}
     one_line_error(
         cli("mi", write_run(tmp_path / "t", [record(i) for i in range(5)], representations=tiny)),
-        r"5 examples; mutual information needs at least 10",
+        r"5 complete examples \(0 without a finite 'label_repr' or 'rationale_repr'\); "
+        r"mutual information needs at least 10",
     )
     nan = dict(reps, label_repr=np.full((40, 6), np.nan))
     one_line_error(
         cli("mi", write_run(tmp_path / "n", [record(i) for i in range(40)], representations=nan)),
-        r"'label_repr' holds NaN or infinite values",
+        r"0 complete examples \(40 without a finite 'label_repr' or 'rationale_repr'\)",
     )
+
+
+def test_mi_leaves_out_examples_without_a_representation(cli, tmp_path: Path) -> None:
+    # Regression: one NaN row (a single-output generation with no rationale) made `mi` refuse
+    # the whole run; now those examples are left out and counted.
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 2))
+    y = x + 0.5 * rng.normal(size=(60, 2))
+    y[:7] = np.nan
+    reps = {"ids": np.array([f"ex-{i}" for i in range(60)]), "label_repr": x, "rationale_repr": y}
+    path = write_run(tmp_path / "p", [record(i) for i in range(60)], representations=reps)
+    result = cli("mi", path, "--json")
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    assert (document["n"], document["n_dropped"]) == (53, 7)
 
 
 def test_mi_usage_errors(cli, mi_run: Path) -> None:
