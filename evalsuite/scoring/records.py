@@ -189,7 +189,13 @@ def build_record(
         "extraction": extraction.as_record(),
     }
     if example.teacher_label is not None:
-        record["teacher"] = {"rationale": example.teacher_rationale, "label": example.teacher_label}
+        record["teacher"] = {
+            "rationale": example.teacher_rationale,
+            "label": example.teacher_label,
+            # Normalised like the student's answer, so agreement compares like with like
+            # ("450" with "450", not with the teacher's raw "(10 * 45)").
+            "answer": task.extract_answer(example.teacher_label, example).answer,
+        }
     if samples is not None:
         record["samples"] = [
             {

@@ -92,8 +92,22 @@ def test_build_record_hand_case():
     assert record["confidence_source"] == "sequence"
     assert record["sequence_confidence_normalized"] == pytest.approx(0.5**0.25)
     assert record["extraction"] == {"method": "equation", "matched": True}
-    assert record["teacher"] == {"rationale": "2 + 3 = 5.", "label": "( 2.0 + 3.0 )"}
+    assert record["teacher"] == {
+        "rationale": "2 + 3 = 5.",
+        "label": "( 2.0 + 3.0 )",
+        "answer": "5",
+    }
     assert "samples" not in record
+
+
+def test_teacher_agreement_compares_normalised_answers():
+    # Regression: the teacher block held only the raw label "(10 * 45)", so the summary's
+    # agreement compared it with the student's "450" and counted every example as disagreeing.
+    from evalsuite.metrics.summary import summarize_run
+
+    example = _example("( 10.0 * 45.0 )", teacher_rationale="10 * 45.", teacher_label="(10 * 45)")
+    record = build_record(ARITH, example, PathOutput("( 45.0 * 10.0 )", None, None))
+    assert summarize_run([record])["teacher_agreement"]["k"] == 1
 
 
 def test_build_record_failed_extraction_and_explicit_vote():
