@@ -68,6 +68,7 @@ _SUB_QUESTIONS = {
     "/": "How many {item} are in one of the {b} equal shares?",
 }
 _SPLIT_ORDER = ("train", "valid", "test")
+_GENERATION_ORDER = ("test", "valid", "train")
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,10 @@ def _misread(rng: random.Random, start: int) -> int:
 def generate_arith(config: ArithConfig | None = None) -> dict[str, list[Example]]:
     """Generate train, valid and test splits; no problem text occurs in two splits.
 
+    Each split draws from its own seeded stream, test first, then valid, then train (skipping
+    problems already drawn), so the test split depends only on the seed and ``n_test``: a
+    student trained on more problems is scored on the same test set as the teacher.
+
     Examples
     --------
     >>> splits = generate_arith(ArithConfig(n_train=3, n_valid=1, n_test=2, seed=7))
@@ -214,11 +219,11 @@ def generate_arith(config: ArithConfig | None = None) -> dict[str, list[Example]
 
     cfg = config or ArithConfig()
     task = get_task("arith")
-    rng = random.Random(f"arith-{cfg.seed}")
     seen: set[str] = set()
     out: dict[str, list[Example]] = {}
-    for split in _SPLIT_ORDER:
+    for split in _GENERATION_ORDER:
         n = cfg.size(split)
+        rng = random.Random(f"arith-{cfg.seed}-{split}")
         noise_rng = random.Random(f"arith-noise-{cfg.seed}-{split}")
         bad_rationale = set(noise_rng.sample(range(n), round(cfg.rationale_noise * n)))
         bad_label = set(noise_rng.sample(range(n), round(cfg.label_noise * n)))
@@ -252,4 +257,4 @@ def generate_arith(config: ArithConfig | None = None) -> dict[str, list[Example]
                 )
             )
         out[split] = examples
-    return out
+    return {split: out[split] for split in _SPLIT_ORDER}

@@ -49,6 +49,15 @@ def test_same_seed_same_data_other_seed_other_data() -> None:
     assert [e.input for e in other["test"]] != [e.input for e in first["test"]]
 
 
+def test_test_split_does_not_depend_on_the_training_size() -> None:
+    # Regression: one stream for all splits made the test set change with n_train, so a
+    # student trained on more problems and the teacher run were scored on different tests.
+    small = generate_arith(ArithConfig(n_train=100, n_valid=20, n_test=50))
+    large = generate_arith(ArithConfig(n_train=3000, n_valid=20, n_test=50))
+    assert small["test"] == large["test"]
+    assert small["valid"] == large["valid"]
+
+
 def test_sizes_ids_and_no_problem_in_two_splits() -> None:
     splits = generate_arith(SMALL)
     assert {s: len(v) for s, v in splits.items()} == {"train": 300, "valid": 50, "test": 100}
