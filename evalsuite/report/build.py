@@ -42,6 +42,8 @@ __all__ = ["REPORT_JSON", "ReportConfig", "ReportResult", "build_report", "check
 
 REPORT_JSON = "report.json"
 MI_KEYS = ("label_repr", "rationale_repr")
+MIN_MI_PAIRS = 10
+"""Fewer complete pairs than this give no estimate (as `evalsuite mi` refuses them)."""
 ESTIMATOR_NAMES = {
     "ksg": "KSG",
     "infonce": "InfoNCE",
@@ -406,6 +408,10 @@ def _mutual_information(
             labels = _probe_labels(r.run, ids) if name == "probe" else None
             if missing is not None:
                 skip(r, name, f"{REPRESENTATIONS} has no '{missing}'")
+            elif len(ids) < MIN_MI_PAIRS:
+                skip(
+                    r, name, f"{len(ids)} examples have both representations; needs {MIN_MI_PAIRS}"
+                )
             elif name == "probe" and labels is None:
                 skip(r, name, "needs a closed label set and an answer per example")
             else:

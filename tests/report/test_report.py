@@ -429,3 +429,16 @@ def test_a_failure_while_writing_leaves_nothing_behind(
     with pytest.raises(RuntimeError, match="disk full"):
         build_report(read_runs([runs["dss"]]), out, ReportConfig(mi_estimators=()))
     assert list(tmp_path.iterdir()) == []  # neither the report nor its staging directory
+
+
+def test_mi_skips_a_run_without_complete_pairs_with_a_clear_reason(tmp_path: Path) -> None:
+    # Regression: a single-output student whose generations state no rationale has NaN rows;
+    # with none complete the report said "k must be in [1, n - 1] = [1, -1]".
+    path = write_student(tmp_path, "single", set(range(30)), n=40, method="single",
+                         representations=True)  # fmt: skip
+    arrays = dict(np.load(path / REPRESENTATIONS))
+    arrays["rationale_repr"] = np.full_like(arrays["rationale_repr"], np.nan)
+    np.savez(path / REPRESENTATIONS, **arrays)
+    result = build_report(read_runs([path]), tmp_path / "out", ReportConfig(figures=False))
+    (skipped,) = result.document["mi"]["skipped"]
+    assert skipped["reason"] == "0 examples have both representations; needs 10"
