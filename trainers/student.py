@@ -49,7 +49,9 @@ class TinyStudentConfig:
             if name not in ("dropout_rate", "pieces") and value <= 0:
                 raise UsageError(f"tiny student: {name} must be positive, got {value}")
         if not 0.0 <= self.dropout_rate < 1.0:
-            raise UsageError(f"tiny student: dropout_rate must be in [0, 1), got {self.dropout_rate}")
+            raise UsageError(
+                f"tiny student: dropout_rate must be in [0, 1), got {self.dropout_rate}"
+            )
         if self.pieces not in PIECES:
             raise UsageError(
                 f"tiny student: pieces must be one of {', '.join(PIECES)}, got {self.pieces!r}"

@@ -40,8 +40,8 @@ class DemoConfig:
     data_dir: str | None = None
     work: str = "runs/demo"
     out: str = "reports/demo"
-    max_steps: int = 1200
-    batch_size: int = 32
+    max_steps: int = 400
+    n_train: int = 10_000
     seed: int = 0
     baseline: str = "standard"
 
@@ -51,8 +51,8 @@ class DemoConfig:
         get_task(self.task)
         if self.max_steps < 1:
             raise UsageError(f"--max-steps must be >= 1, got {self.max_steps}")
-        if self.batch_size < 1:
-            raise UsageError(f"--batch-size must be >= 1, got {self.batch_size}")
+        if self.n_train < 1:
+            raise UsageError(f"--arith-train must be >= 1, got {self.n_train}")
 
     @property
     def checkpoints(self) -> Path:
@@ -83,7 +83,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"training steps per student ({defaults.max_steps})",
     )
     parser.add_argument(
-        "--batch-size", type=int, default=defaults.batch_size, metavar="N", help="(32)"
+        "--arith-train",
+        type=int,
+        default=defaults.n_train,
+        metavar="N",
+        help=f"arith training problems ({defaults.n_train}; fewer and the tiny students memorise)",
     )
     parser.add_argument("--seed", type=int, default=defaults.seed, help="training seed (0)")
 
@@ -93,12 +97,13 @@ def _step(k: int, text: str) -> None:
 
 
 def _describe_data(config: DemoConfig) -> None:
-    from evalsuite.data import load_examples
+    from evalsuite.data import ArithConfig, load_examples
     from evalsuite.tasks import get_task
 
     task = get_task(config.task)
+    arith = ArithConfig(n_train=config.n_train)
     for split in ("train", "valid", "test"):
-        examples = load_examples(task, split, data_dir=config.data_dir)
+        examples = load_examples(task, split, data_dir=config.data_dir, arith=arith)
         with_teacher = [e for e in examples if e.teacher_label is not None]
         correct = sum(
             task.is_correct(task.extract_answer(e.teacher_label, e).answer, e) for e in with_teacher
@@ -111,6 +116,7 @@ def _describe_data(config: DemoConfig) -> None:
 
 
 def _train_students(config: DemoConfig) -> dict[str, Path]:
+    from evalsuite.data import ArithConfig
     from trainers.config import make_config
     from trainers.loop import train
 
@@ -125,7 +131,8 @@ def _train_students(config: DemoConfig) -> dict[str, Path]:
                 data_dir=config.data_dir,
                 out=out,
                 max_steps=config.max_steps,
-                batch_size=config.batch_size,
+                eval_every=max(1, config.max_steps // 2),
+                arith=ArithConfig(n_train=config.n_train),
                 seed=config.seed,
             )
         )
@@ -197,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
         work=args.work,
         out=args.out,
         max_steps=args.max_steps,
-        batch_size=args.batch_size,
+        n_train=args.arith_train,
         seed=args.seed,
     )
     outcome = run_demo(config)

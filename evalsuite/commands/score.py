@@ -5,6 +5,10 @@ length; progress (examples/s, ETA) goes to stderr. Records are appended as they 
 re-running the same command after an interruption resumes where it stopped. Under
 `torchrun --nproc_per_node N -m evalsuite score ...` the batches are shared across ranks and the
 run directory is the one a single process writes.
+
+Mixed (CoT + PoT) students: --paths multi (default) votes over both kinds of path, --paths cot
+or pot uses one kind; --num-samples K samples K paths of each kind. Programs run in the sandbox
+(no imports, files or network; time and memory limits); records list every path under `paths`.
 """
 
 from __future__ import annotations
@@ -53,6 +57,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="skip representations.npz (pooled states for `evalsuite mi`)",
     )
+    parser.add_argument(
+        "--paths",
+        choices=("multi", "cot", "pot"),
+        help="mixed students: vote over CoT and PoT paths (multi, default) or use one kind",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -77,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         ),
         representations=not args.no_representations,
         progress=not args.quiet,
+        paths=args.paths,
     )
     result = score_checkpoint(args.checkpoint, config, out=args.out)
     if result is not None:

@@ -2,7 +2,9 @@
 
 Rows have the same fields as the DSS release for their task (see ../shared/data/README.md). A row
 may carry its teacher's raw continuation as ``teacher_output`` (parsed by the task), or the parsed
-``teacher_rationale`` and ``teacher_label`` directly.
+``teacher_rationale`` and ``teacher_label`` directly. Multi-path training material rides along
+in ``Example.extra``: ``pot`` (a Python program setting ``ans``) and ``socratic`` (a list of
+``[sub-question, sub-answer]`` pairs), see ``trainers.multipath``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from evalsuite.example import Example
 from evalsuite.io import iter_jsonl
 from evalsuite.tasks import Task
 
-__all__ = ["examples_from_rows", "load_hf_split", "load_jsonl_split"]
+__all__ = ["MULTIPATH_FIELDS", "examples_from_rows", "load_hf_split", "load_jsonl_split"]
+
+MULTIPATH_FIELDS = ("pot", "socratic")
+"""Optional row fields kept in ``Example.extra`` for the mixed and Socratic recipes."""
 
 
 def examples_from_rows(
@@ -39,6 +44,9 @@ def examples_from_rows(
                     "teacher_label": str(row["teacher_label"]),
                 }
             )
+        multipath = {key: row[key] for key in MULTIPATH_FIELDS if row.get(key) is not None}
+        if multipath:
+            example = Example(**{**example.__dict__, "extra": {**example.extra, **multipath}})
         examples.append(example)
     _check_unique_ids(examples, where)
     return examples

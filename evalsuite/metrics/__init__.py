@@ -8,6 +8,7 @@ Modules, one family each:
 - ``pairing`` and ``comparison``: aligning runs by id and what ``evalsuite compare`` reports;
 - ``mutual_info`` and ``critics``: KSG, InfoNCE/NWJ/SMILE/CLUB with numpy critics, probe bound;
 - ``rationale``: rationale length and BLEU / ROUGE-L overlap with the teacher;
+- ``paths``: multi-path students: accuracy per path kind, voting, PoT failures, agreement;
 - ``summary``: ``summarize_run``, the metrics.json of a run;
 - ``resampling``: the injected-rng and interval helpers they share.
 """
@@ -18,6 +19,7 @@ __all__ = [
     "critics",
     "mutual_info",
     "pairing",
+    "paths",
     "rates",
     "rationale",
     "resampling",

@@ -4,7 +4,7 @@
 from records.jsonl at any time. Its top-level keys are a contract; add keys, never rename them::
 
     {"n", "accuracy", "extraction_failure", "consistency", "teacher_agreement",
-     "calibration", "rationale"}
+     "calibration", "rationale", "paths"}
 
 Rates are ``{"value", "k", "n", "low", "high"}`` (Wilson 95 %); a rate whose question applies to
 no record (no rationales, no teacher) is null rather than zero.
@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from evalsuite.metrics import calibration as cal
+from evalsuite.metrics.paths import path_summary
 from evalsuite.metrics.rates import Rate, rate_of
 from evalsuite.metrics.rationale import rationale_summary
 from evalsuite.metrics.resampling import RandomState
@@ -178,7 +179,8 @@ def summarize_run(
         ``teacher_agreement`` (over records with a teacher label; a failed extraction counts as
         disagreement) or null; ``calibration`` (over records with a confidence; see
         :func:`calibration_summary`) or null; ``rationale`` (see
-        :func:`evalsuite.metrics.rationale.rationale_summary`) or null.
+        :func:`evalsuite.metrics.rationale.rationale_summary`) or null; ``paths`` (multi-path
+        students, see :func:`evalsuite.metrics.paths.path_summary`) or null.
 
     Examples
     --------
@@ -214,4 +216,5 @@ def summarize_run(
         "teacher_agreement": _rate(rate_of(teacher_flags)),
         "calibration": calibration,
         "rationale": rationale_summary(records),
+        "paths": path_summary(records, same_answer=agree),
     }

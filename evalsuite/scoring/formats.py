@@ -5,7 +5,9 @@ A registry maps the checkpoint's output kind (``PromptFormat.output``) to a form
 * ``label``: ``label_prefix + input`` -> label;
 * ``multitask``: ``label_prefix + input`` -> label, ``rationale_prefix + input`` -> rationale;
 * ``rationale_then_label``: one generation ``"<rationale> So the answer is <label>"``, split by
-  the task's parser; the label's tokens are the ones after the last marker.
+  the task's parser; the label's tokens are the ones after the last marker;
+* ``mixed``: CoT and PoT paths voted on, PoT run in the sandbox (:mod:`.multipath`); no
+  representations.
 
 Per batch: the encoder runs once per prompt; generation gives the outputs and each token's
 log-probability; one teacher-forced decoder pass per prompt then scores the closed label set's
@@ -35,12 +37,13 @@ from evalsuite.scoring.records import (
     majority_path,
     normalize_log_probs,
 )
+from evalsuite.scoring.sandbox import Sandbox
 from evalsuite.scoring.student import Encoded, Generated, Student, TeacherForced, masked_mean
 from evalsuite.tasks import ANSWER_MARKER, Task
 
 __all__ = ["FORMATS", "ScoredExample", "batch_seed", "label_token_start", "score_batch"]
 
-NOT_BUILT = {"mixed": "multi-path (mixed)", "socratic": "Socratic"}
+NOT_BUILT = {"socratic": "Socratic"}
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class _Format:
     """Label-only students; the other formats override the hooks that differ."""
 
     has_rationale_branch = False
+    needs_sandbox = False
 
     def paths(
         self,
@@ -149,10 +153,20 @@ class _SingleOutputFormat(_Format):
         return ("label_repr", "rationale_repr", "label_encoder_repr", "rationale_encoder_repr")
 
 
+class _MixedFormat(_Format):
+    """Scored by :func:`evalsuite.scoring.multipath.score_mixed_batch`."""
+
+    needs_sandbox = True
+
+    def representation_keys(self) -> tuple[str, ...]:
+        return ()
+
+
 FORMATS: dict[str, _Format] = {
     "label": _Format(),
     "multitask": _MultitaskFormat(),
     "rationale_then_label": _SingleOutputFormat(),
+    "mixed": _MixedFormat(),
 }
 
 
@@ -296,12 +310,29 @@ def score_batch(
     decoding: DecodingConfig,
     max_new_tokens: int,
     representations: bool = True,
+    sandbox: Sandbox | None = None,
+    paths: str = "multi",
 ) -> list[ScoredExample]:
     """Score one planned batch: generate, read answers, score label sets, pool states.
 
-    Returns one :class:`ScoredExample` per example, in the batch's order.
+    Mixed students go to :func:`~evalsuite.scoring.multipath.score_mixed_batch` (``sandbox``
+    runs their programs, ``paths`` is the path mode). Returns one :class:`ScoredExample` per
+    example, in the batch's order.
     """
     fmt = get_format(prompt, "checkpoint")
+    if fmt.needs_sandbox:
+        from evalsuite.scoring.multipath import score_mixed_batch
+
+        return score_mixed_batch(
+            student,
+            task,
+            prompt,
+            examples,
+            decoding=decoding,
+            max_new_tokens=max_new_tokens,
+            sandbox=sandbox,
+            mode=paths,
+        )
     ids = [e.id for e in examples]
 
     # Generate: each prompt is encoded once; token log-probabilities come with the outputs.

@@ -7,6 +7,7 @@ append each batch's records as it lands, and finish with representations and met
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from evalsuite.scoring.decoding import DecodingConfig
 from evalsuite.scoring.distributed import DistContext, init_distributed
 from evalsuite.scoring.plan import pending_batches, plan_batches, rank_batches
 from evalsuite.scoring.rundir import RunWriter
+from evalsuite.scoring.sandbox import Sandbox, SandboxConfig
 
 __all__ = ["ScoreConfig", "ScoreResult", "default_out", "describe", "score_checkpoint"]
 
@@ -38,8 +40,15 @@ class ScoreConfig:
     decoding: DecodingConfig = field(default_factory=DecodingConfig)
     representations: bool = True
     progress: bool = True
+    paths: str | None = None
+    """Mixed students' path mode: multi (default), cot or pot; None for other students."""
+    sandbox: SandboxConfig = field(default_factory=SandboxConfig)
+    """Limits of the sandbox that runs mixed students' programs."""
 
     def __post_init__(self) -> None:
+        modes = ("multi", "cot", "pot")
+        if self.paths is not None and self.paths not in modes:
+            raise UsageError(f"--paths {self.paths!r}: choose from {', '.join(modes)}")
         if self.limit is not None and self.limit < 1:
             raise UsageError(f"--limit must be >= 1, got {self.limit}")
         if self.batch_size < 1:
@@ -112,7 +121,8 @@ def score_checkpoint(
     """
     dist = init_distributed()
     try:
-        return _score(checkpoint, config, out, dist)
+        with contextlib.ExitStack() as resources:
+            return _score(checkpoint, config, out, dist, resources)
     finally:
         dist.close()
 
@@ -122,6 +132,7 @@ def _score(
     config: ScoreConfig,
     out: str | os.PathLike[str] | None,
     dist: DistContext,
+    resources: contextlib.ExitStack,
 ) -> ScoreResult | None:
     from evalsuite.checkpoint import TRAIN_MANIFEST
     from evalsuite.data import load_examples
@@ -134,7 +145,17 @@ def _score(
 
     # -- what to score -------------------------------------------------------------------------
     train_manifest, prompt = read_checkpoint(checkpoint)
-    get_format(prompt, str(checkpoint))
+    fmt = get_format(prompt, str(checkpoint))
+    if config.paths is not None and not fmt.needs_sandbox:
+        raise UsageError(
+            f"--paths {config.paths}: path modes apply to mixed students only "
+            f"(this checkpoint's output is '{prompt.output}')"
+        )
+    paths = config.paths or "multi"
+    # One pool for the whole run: its workers are reused across batches.
+    sandbox = resources.enter_context(Sandbox(config.sandbox)) if fmt.needs_sandbox else None
+    # Formats without representations (mixed) write no representations.npz.
+    representations = config.representations and bool(fmt.representation_keys())
     task = get_task(config.task or prompt.task)
     # A synthetic task is scored on the data the checkpoint was trained on.
     arith = (
@@ -177,15 +198,15 @@ def _score(
         },
         model_hash=checkpoint_hash(checkpoint),
         limit=config.limit,
-        decoding=decoding.to_dict(),
+        decoding={**decoding.to_dict(), **({"paths": paths} if fmt.needs_sandbox else {})},
         seed=decoding.seed,
-        representations=config.representations,
+        representations=representations,
         batch_size=config.batch_size,
         device=str(device),
         world_size=dist.world_size,
     )
     writer, done = _open_run(dist, run_dir, manifest)
-    shards = RepresentationShards(run_dir) if dist.is_main and config.representations else None
+    shards = RepresentationShards(run_dir) if dist.is_main and representations else None
     pending = pending_batches(batches, ids, done)
     bar = _progress(
         len(examples),
@@ -210,7 +231,9 @@ def _score(
                         batch,
                         decoding=decoding,
                         max_new_tokens=decoding.max_new_tokens,
-                        representations=config.representations,
+                        representations=representations,
+                        sandbox=sandbox,
+                        paths=paths,
                     )
                 ]
             for results in dist.all_gather(payload):

@@ -19,6 +19,7 @@ TOP_LEVEL = [
     "teacher_agreement",
     "calibration",
     "rationale",
+    "paths",
 ]
 
 

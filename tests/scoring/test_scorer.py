@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from evalsuite.checkpoint import PromptFormat
 from evalsuite.cli import main
 from evalsuite.scoring.rundir import read_run
 from tests.scoring.conftest import one_thread
-from tests.scoring.tiny_checkpoint import ARITH
+from tests.scoring.tiny_checkpoint import ARITH, make_checkpoint
 
 REPO = Path(__file__).resolve().parents[2]
 LIMIT, BATCH = "24", "4"
@@ -147,10 +148,13 @@ def test_bad_options_exit_2(checkpoints, tmp_path, cli, args, message):
     assert not (tmp_path / "run").exists()
 
 
-def test_mixed_students_are_not_built_yet(checkpoints, tmp_path, cli):
-    result = cli("score", checkpoints["mixed"], "--out", tmp_path / "run")
+def test_socratic_students_are_not_built_yet(checkpoints, tmp_path, cli):
+    prompt = PromptFormat(recipe="socratic", task="arith", output="socratic")
+    socratic = make_checkpoint(checkpoints["mixed"], tmp_path / "socratic", prompt)
+    result = cli("score", socratic, "--out", tmp_path / "run")
     assert result.code == 2
-    assert "scoring multi-path (mixed) students (output 'mixed') is not built yet" in result.err
+    assert "scoring Socratic students (output 'socratic') is not built yet" in result.err
+    assert not (tmp_path / "run").exists()
 
 
 def test_resume_after_sigkill_equals_an_uninterrupted_run(reference, checkpoints, tmp_path, cli):

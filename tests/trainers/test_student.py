@@ -1,0 +1,57 @@
+"""The tiny student's tokenizer and model."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from evalsuite.data import ArithConfig, generate_arith
+from evalsuite.errors import UsageError
+from trainers.student import TinyStudentConfig, tiny_model, train_tokenizer
+
+EXAMPLES = generate_arith(ArithConfig(n_train=300, n_valid=0, n_test=0))["train"]
+TEXTS = [t for e in EXAMPLES for t in ("predict: " + e.input, e.gold, e.teacher_rationale or "")]
+
+
+def test_bpe_pieces_keep_words_and_numbers_whole():
+    tokenizer = train_tokenizer(TEXTS, vocab_size=800, pieces="bpe")
+    example = EXAMPLES[0]
+    label = tokenizer.convert_ids_to_tokens(tokenizer(example.gold)["input_ids"])
+    numbers = [t for t in label if t.strip("▁").replace(".", "").isdigit()]
+    assert len(numbers) == example.gold.count(".0")  # each number one piece
+    unigram = train_tokenizer(TEXTS, vocab_size=800, pieces="unigram")
+    assert len(tokenizer(example.input)["input_ids"]) < len(unigram(example.input)["input_ids"])
+
+
+@pytest.mark.parametrize("pieces", ["unigram", "bpe"])
+def test_tokenizer_round_trips_and_keeps_t5_special_ids(pieces):
+    tokenizer = train_tokenizer(TEXTS, vocab_size=400, pieces=pieces)
+    assert (tokenizer.pad_token_id, tokenizer.eos_token_id, tokenizer.unk_token_id) == (0, 1, 2)
+    for text in TEXTS[:30]:
+        ids = tokenizer(text)["input_ids"]
+        assert ids[-1] == 1
+        assert tokenizer.decode(ids, skip_special_tokens=True) == " ".join(text.split())
+
+
+def test_tiny_model_decodes_from_the_pad_token():
+    tokenizer = train_tokenizer(TEXTS, vocab_size=200, pieces="bpe")
+    torch.manual_seed(0)
+    shape = TinyStudentConfig(
+        d_model=16, d_ff=32, num_layers=1, num_decoder_layers=1, num_heads=2, d_kv=8
+    )
+    model = tiny_model(tokenizer, shape)
+    shifted = model.prepare_decoder_input_ids_from_labels(labels=torch.tensor([[5, 6, 1]]))
+    assert shifted.tolist() == [[0, 5, 6]]
+    out = model.generate(torch.tensor([[5, 6, 1]]), max_new_tokens=3, do_sample=False)
+    assert out[0, 0].item() == 0
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [({"d_model": 0}, "d_model must be positive, got 0"),
+     ({"dropout_rate": 1.0}, r"dropout_rate must be in \[0, 1\), got 1.0"),
+     ({"pieces": "word"}, "pieces must be one of unigram, bpe, got 'word'")],
+)  # fmt: skip
+def test_invalid_tiny_shapes_are_usage_errors(options, message):
+    with pytest.raises(UsageError, match=message):
+        TinyStudentConfig(**options)

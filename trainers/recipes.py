@@ -1,0 +1,376 @@
+"""The training recipes, one small class each, in one registry.
+
+A recipe says what a student reads and writes (its branches and their source/target text), how
+its outputs are laid out for scoring (the :class:`~evalsuite.checkpoint.PromptFormat` saved in
+the manifest), and how the branches' outputs combine into a loss. The loss math itself lives in
+:mod:`trainers.losses`. Recipes override only the hooks they need:
+
+=========  ==============================================  ===============================
+recipe     branches                                        loss
+=========  ==============================================  ===============================
+standard   input -> label                                  L_label
+single     input -> "rationale So the answer is label"     L_label
+dss        "predict: x" -> label, "explain: x" -> rationale  alpha L_label + (1-alpha) L_rat
+mi         as dss                                          dss + beta L_MI (two variants)
+mixed      "cot: x" -> "rationale So the answer is label",  lam L_cot + (1-lam) L_pot
+           "pot: x" -> program setting ``ans``              (lam is ``alpha``)
+=========  ==============================================  ===============================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import torch
+from torch import Tensor, nn
+
+from evalsuite.checkpoint import PromptFormat
+from evalsuite.errors import DataError, UsageError
+from evalsuite.example import Example
+from evalsuite.tasks import Task
+from trainers.batching import Batch, Pair
+from trainers.config import TrainConfig
+from trainers.losses import (
+    IGNORE_INDEX,
+    dss_loss,
+    infonce_loss,
+    masked_mean_pool,
+    released_mi_loss,
+    sequence_cross_entropy,
+)
+from trainers.multipath import COT_PREFIX, MIXED_PREFIXES, POT_PREFIX, mixed_loss, pot_program
+
+__all__ = [
+    "LABEL_PREFIX",
+    "NOT_BUILT",
+    "RATIONALE_PREFIX",
+    "RECIPES",
+    "BranchOutput",
+    "Recipe",
+    "RecipeModule",
+    "get_recipe",
+    "token_counts",
+]
+
+LABEL_PREFIX = "predict: "
+RATIONALE_PREFIX = "explain: "
+"""The DSS release's task prefixes for multi-task students."""
+
+
+@dataclass(frozen=True)
+class BranchOutput:
+    """What one branch's forward pass hands to the loss: logits, targets, final decoder states."""
+
+    logits: Tensor
+    labels: Tensor
+    hidden: Tensor | None = None
+
+
+class Recipe:
+    """Base recipe: input -> label (standard fine-tuning, or distillation on teacher labels)."""
+
+    name: ClassVar[str] = "standard"
+    output: ClassVar[str] = "label"
+    needs_rationale: ClassVar[bool] = False
+    parts: ClassVar[tuple[str, ...]] = ("loss", "label")
+    """The names :meth:`loss` returns."""
+    label_prefix: ClassVar[str] = ""
+    rationale_prefix: ClassVar[str | None] = None
+    path_prefixes: ClassVar[Mapping[str, str]] = {}
+    """Prompt prefixes, saved in the manifest's prompt block for the scorer."""
+
+    def __init__(self, config: TrainConfig, task: Task) -> None:
+        self.config = config
+        self.task = task
+
+    # -- what the student reads and writes -----------------------------------------------------
+    def prompt_format(self) -> PromptFormat:
+        """The prompt block of the manifest: everything ``evalsuite score`` needs to prompt."""
+        return PromptFormat(
+            recipe=self.name,
+            task=self.task.name,
+            output=self.output,
+            label_prefix=self.label_prefix,
+            rationale_prefix=self.rationale_prefix,
+            path_prefixes=dict(self.path_prefixes),
+            max_input_length=self.config.max_input_length,
+            max_target_length=self.config.max_target_length,
+        )
+
+    def pairs(self, example: Example, label: str) -> dict[str, Pair]:
+        """Source and target text of every branch for one example."""
+        return {"label": Pair(example.input, label)}
+
+    def label_source(self, example: Example) -> str:
+        """What the student reads when asked for the label (validation decoding)."""
+        return example.input
+
+    def label_text(self, generated: str) -> str:
+        """The label part of a label-branch generation."""
+        return generated
+
+    def tokenizer_texts(self, example: Example, label: str) -> list[str]:
+        """Text beyond the shared corpus that a tiny student's tokenizer must cover."""
+        return []
+
+    # -- loss --------------------------------------------------------------------------------
+    @property
+    def needs_hidden_states(self) -> bool:
+        """Whether the loss reads final decoder states (costs nothing extra to return)."""
+        return False
+
+    def extra_module(self, d_model: int) -> nn.Module | None:
+        """Trainable parameters beside the student (e.g. a critic); not saved with the model."""
+        return None
+
+    def loss(
+        self,
+        outputs: dict[str, BranchOutput],
+        n_tokens: dict[str, Tensor],
+        extra: nn.Module | None,
+    ) -> dict[str, Tensor]:
+        """``{"loss": total, <part>: value, ...}``; parts are logged and go in the manifest."""
+        label = sequence_cross_entropy(
+            outputs["label"].logits, outputs["label"].labels, n_tokens=n_tokens["label"]
+        )
+        return {"loss": label, "label": label}
+
+    def rationale(self, example: Example) -> str:
+        """The teacher rationale a rationale-bearing recipe trains on."""
+        if example.teacher_rationale is None:
+            raise DataError(
+                f"{example.split} example {example.id}: no teacher rationale; recipe "
+                f"'{self.name}' trains on the teacher's rationales (the data has none)"
+            )
+        return example.teacher_rationale
+
+
+class StandardRecipe(Recipe):
+    """input -> label. Gold labels: standard fine-tuning; teacher labels: standard distillation."""
+
+
+class SingleRecipe(Recipe):
+    """input -> "<rationale> So the answer is <label>": the single-task ablation of DSS."""
+
+    name = "single"
+    output = "rationale_then_label"
+    needs_rationale = True
+
+    def pairs(self, example: Example, label: str) -> dict[str, Pair]:
+        target = self.task.single_output_target(self.rationale(example), label)
+        return {"label": Pair(example.input, target)}
+
+    def label_text(self, generated: str) -> str:
+        return self.task.split_single_output(generated)[1]
+
+
+class DssRecipe(Recipe):
+    """Distilling step-by-step: "predict: x" -> label and "explain: x" -> rationale."""
+
+    name = "dss"
+    output = "multitask"
+    needs_rationale = True
+    parts: ClassVar[tuple[str, ...]] = ("loss", "label", "rationale")
+    label_prefix = LABEL_PREFIX
+    rationale_prefix = RATIONALE_PREFIX
+
+    def pairs(self, example: Example, label: str) -> dict[str, Pair]:
+        return {
+            "label": Pair(LABEL_PREFIX + example.input, label),
+            "rationale": Pair(RATIONALE_PREFIX + example.input, self.rationale(example)),
+        }
+
+    def label_source(self, example: Example) -> str:
+        return LABEL_PREFIX + example.input
+
+    def loss(
+        self,
+        outputs: dict[str, BranchOutput],
+        n_tokens: dict[str, Tensor],
+        extra: nn.Module | None,
+    ) -> dict[str, Tensor]:
+        label, rationale = (
+            sequence_cross_entropy(outputs[b].logits, outputs[b].labels, n_tokens=n_tokens[b])
+            for b in ("label", "rationale")
+        )
+        total = dss_loss(label, rationale, alpha=self.config.alpha)
+        return {"loss": total, "label": label, "rationale": rationale}
+
+
+class InfoNceHead(nn.Module):
+    """The InfoNCE critic's projection head: one linear map per branch into a shared space."""
+
+    def __init__(self, d_model: int, dim: int) -> None:
+        super().__init__()
+        self.label = nn.Linear(d_model, dim)
+        self.rationale = nn.Linear(d_model, dim)
+
+
+def _released_term(
+    outputs: dict[str, BranchOutput], extra: nn.Module | None, config: TrainConfig
+) -> Tensor:
+    return released_mi_loss(outputs["label"].logits, outputs["rationale"].logits)
+
+
+def _infonce_term(
+    outputs: dict[str, BranchOutput], extra: nn.Module | None, config: TrainConfig
+) -> Tensor:
+    if not isinstance(extra, InfoNceHead):
+        raise TypeError("the infonce MI term needs its InfoNceHead")
+    pooled = {}
+    for branch in ("label", "rationale"):
+        out = outputs[branch]
+        if out.hidden is None:
+            raise TypeError("the infonce MI term needs the final decoder states")
+        pooled[branch] = masked_mean_pool(out.hidden, out.labels != IGNORE_INDEX)
+    return infonce_loss(
+        extra.label(pooled["label"]),
+        extra.rationale(pooled["rationale"]),
+        temperature=config.infonce_temperature,
+    )
+
+
+MI_TERMS = {"released": _released_term, "infonce": _infonce_term}
+
+
+class MiRecipe(DssRecipe):
+    """DSS plus ``beta * L_MI``; ``mi_variant`` picks the released loss or the InfoNCE bound."""
+
+    name = "mi"
+    parts: ClassVar[tuple[str, ...]] = ("loss", "label", "rationale", "mi")
+
+    @property
+    def needs_hidden_states(self) -> bool:
+        return self.config.mi_variant == "infonce"
+
+    def extra_module(self, d_model: int) -> nn.Module | None:
+        if self.config.mi_variant == "infonce":
+            return InfoNceHead(d_model, self.config.infonce_dim)
+        return None
+
+    def loss(
+        self,
+        outputs: dict[str, BranchOutput],
+        n_tokens: dict[str, Tensor],
+        extra: nn.Module | None,
+    ) -> dict[str, Tensor]:
+        parts = super().loss(outputs, n_tokens, extra)
+        mi = MI_TERMS[self.config.mi_variant](outputs, extra, self.config)
+        return {**parts, "loss": parts["loss"] + self.config.beta * mi, "mi": mi}
+
+
+class MixedRecipe(Recipe):
+    """Mixed distillation: "cot: x" -> CoT then label, "pot: x" -> a program (trainers.multipath).
+
+    The "label" branch is the CoT path (validation accuracy reads its answer); ``alpha`` is lam.
+    """
+
+    name = "mixed"
+    output = "mixed"
+    needs_rationale = True
+    parts: ClassVar[tuple[str, ...]] = ("loss", "cot", "pot")
+    label_prefix = COT_PREFIX
+    path_prefixes = MIXED_PREFIXES
+
+    def pairs(self, example: Example, label: str) -> dict[str, Pair]:
+        target = self.task.single_output_target(self.rationale(example), label)
+        return {
+            "label": Pair(COT_PREFIX + example.input, target),
+            "pot": Pair(POT_PREFIX + example.input, pot_program(example, label, self.task)),
+        }
+
+    def label_source(self, example: Example) -> str:
+        return COT_PREFIX + example.input
+
+    def label_text(self, generated: str) -> str:
+        return self.task.split_single_output(generated)[1]
+
+    def tokenizer_texts(self, example: Example, label: str) -> list[str]:
+        program = pot_program(example, label, self.task)
+        return [COT_PREFIX + example.input, POT_PREFIX + example.input, program]
+
+    def loss(
+        self,
+        outputs: dict[str, BranchOutput],
+        n_tokens: dict[str, Tensor],
+        extra: nn.Module | None,
+    ) -> dict[str, Tensor]:
+        cot, pot = (
+            sequence_cross_entropy(outputs[b].logits, outputs[b].labels, n_tokens=n_tokens[b])
+            for b in ("label", "pot")
+        )
+        return {"loss": mixed_loss(cot, pot, lam=self.config.alpha), "cot": cot, "pot": pot}
+
+
+RECIPES: dict[str, type[Recipe]] = {
+    recipe.name: recipe
+    for recipe in (StandardRecipe, SingleRecipe, DssRecipe, MiRecipe, MixedRecipe)
+}
+NOT_BUILT = {"socratic": 7}
+"""Recipes of the checkpoint contract that are planned but not built, with their issue."""
+
+
+def get_recipe(config: TrainConfig, task: Task) -> Recipe:
+    """The recipe ``config.recipe`` for ``task``.
+
+    Raises
+    ------
+    UsageError
+        For a recipe that is not built yet, or an unknown name.
+    """
+    if config.recipe in NOT_BUILT:
+        raise UsageError(
+            f"recipe '{config.recipe}' is not built yet (tracked in issue "
+            f"{NOT_BUILT[config.recipe]}); choose from {', '.join(RECIPES)}"
+        )
+    try:
+        recipe = RECIPES[config.recipe]
+    except KeyError:
+        raise UsageError(
+            f"unknown recipe '{config.recipe}'; choose from {', '.join(RECIPES)}"
+        ) from None
+    return recipe(config, task)
+
+
+class RecipeModule(nn.Module):
+    """The student and the recipe's extra parameters as one module whose forward is the loss.
+
+    Data parallelism wraps this module, so gradients of the critic are averaged like the model's.
+    """
+
+    def __init__(self, model: nn.Module, recipe: Recipe) -> None:
+        super().__init__()
+        self.model: Any = model  # a T5ForConditionalGeneration
+        self.recipe = recipe
+        d_model = int(getattr(model.config, "d_model", 0))
+        self.extra = recipe.extra_module(d_model)
+
+    def branch_outputs(self, batch: Batch) -> dict[str, BranchOutput]:
+        """One forward pass per branch, as the release does (no shared encoder pass)."""
+        outputs = {}
+        want_hidden = self.recipe.needs_hidden_states
+        for branch, tensors in batch.items():
+            labels = tensors["labels"]
+            out = self.model(
+                input_ids=tensors["input_ids"],
+                attention_mask=tensors["attention_mask"],
+                decoder_input_ids=self.model.prepare_decoder_input_ids_from_labels(labels=labels),
+                output_hidden_states=want_hidden,
+                use_cache=False,
+            )
+            hidden = out.decoder_hidden_states[-1] if want_hidden else None
+            outputs[branch] = BranchOutput(out.logits, labels, hidden)
+        return outputs
+
+    def forward(self, batch: Batch, n_tokens: dict[str, Tensor]) -> dict[str, Any]:
+        return self.recipe.loss(self.branch_outputs(batch), n_tokens, self.extra)
+
+
+def token_counts(batch: Batch) -> dict[str, Tensor]:
+    """Number of target tokens per branch: the loss normaliser of one process."""
+    return {
+        branch: (tensors["labels"] != IGNORE_INDEX).sum().to(torch.float32)
+        for branch, tensors in batch.items()
+    }
