@@ -68,6 +68,16 @@ class BranchOutput:
     hidden: Tensor | None = None
 
 
+def branch_losses(
+    outputs: dict[str, BranchOutput], n_tokens: dict[str, Tensor], *branches: str
+) -> list[Tensor]:
+    """Token-level cross-entropy of each named branch, for recipes that weight two of them."""
+    return [
+        sequence_cross_entropy(outputs[b].logits, outputs[b].labels, n_tokens=n_tokens[b])
+        for b in branches
+    ]
+
+
 class Recipe:
     """Base recipe: input -> label (standard fine-tuning, or distillation on teacher labels)."""
 
@@ -191,10 +201,7 @@ class DssRecipe(Recipe):
         n_tokens: dict[str, Tensor],
         extra: nn.Module | None,
     ) -> dict[str, Tensor]:
-        label, rationale = (
-            sequence_cross_entropy(outputs[b].logits, outputs[b].labels, n_tokens=n_tokens[b])
-            for b in ("label", "rationale")
-        )
+        label, rationale = branch_losses(outputs, n_tokens, "label", "rationale")
         total = dss_loss(label, rationale, alpha=self.config.alpha)
         return {"loss": total, "label": label, "rationale": rationale}
 
@@ -297,10 +304,7 @@ class MixedRecipe(Recipe):
         n_tokens: dict[str, Tensor],
         extra: nn.Module | None,
     ) -> dict[str, Tensor]:
-        cot, pot = (
-            sequence_cross_entropy(outputs[b].logits, outputs[b].labels, n_tokens=n_tokens[b])
-            for b in ("label", "pot")
-        )
+        cot, pot = branch_losses(outputs, n_tokens, "label", "pot")
         return {"loss": mixed_loss(cot, pot, lam=self.config.alpha), "cot": cot, "pot": pot}
 
 

@@ -114,7 +114,7 @@ def test_label_probs_match_per_candidate_forward_passes(request, fmt, nli_file):
 def test_single_output_confidence_covers_the_label_tokens(single):
     student, prompt = single
     task = get_task("arith")
-    examples = load_examples(task, "test", arith=ARITH)[:6]
+    examples = load_examples(task, "test", arith=ARITH)[:16]
     scored = score_batch(
         student, task, prompt, examples, decoding=GREEDY, max_new_tokens=prompt.max_target_length
     )
