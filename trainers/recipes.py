@@ -142,9 +142,7 @@ class Recipe:
         extra: nn.Module | None,
     ) -> dict[str, Tensor]:
         """``{"loss": total, <part>: value, ...}``; parts are logged and go in the manifest."""
-        label = sequence_cross_entropy(
-            outputs["label"].logits, outputs["label"].labels, n_tokens=n_tokens["label"]
-        )
+        (label,) = branch_losses(outputs, n_tokens, "label")
         return {"loss": label, "label": label}
 
     def rationale(self, example: Example) -> str:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalsuite.commands.common import add_data_arguments, add_json_argument, print_json
+
+if TYPE_CHECKING:
+    from evalsuite.data import ArithConfig
 
 NAME = "data"
 HELP = "check and summarise a dataset split (counts, teacher accuracy, labels)"
@@ -24,13 +27,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_json_argument(parser)
 
 
-def summarize(task_name: str, split: str, data_dir: str | None, teacher: bool) -> dict[str, Any]:
-    """What ``evalsuite data`` reports, as a dict."""
+def summarize(
+    task_name: str,
+    split: str,
+    data_dir: str | None,
+    teacher: bool = True,
+    *,
+    arith: ArithConfig | None = None,
+) -> dict[str, Any]:
+    """What ``evalsuite data`` reports, as a dict (``arith``: the synthetic task's settings)."""
     from evalsuite.data import load_examples
     from evalsuite.tasks import get_task
 
     task = get_task(task_name)
-    examples = load_examples(task, split, data_dir=data_dir, teacher=teacher)
+    examples = load_examples(task, split, data_dir=data_dir, teacher=teacher, arith=arith)
     with_teacher = [e for e in examples if e.teacher_label is not None]
     teacher_correct = sum(
         task.is_correct(task.extract_answer(e.teacher_label, e).answer, e) for e in with_teacher

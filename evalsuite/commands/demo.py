@@ -97,20 +97,15 @@ def _step(k: int, text: str) -> None:
 
 
 def _describe_data(config: DemoConfig) -> None:
-    from evalsuite.data import ArithConfig, load_examples
-    from evalsuite.tasks import get_task
+    from evalsuite.commands.data import summarize
+    from evalsuite.data import ArithConfig
 
-    task = get_task(config.task)
     arith = ArithConfig(n_train=config.n_train)
     for split in ("train", "valid", "test"):
-        examples = load_examples(task, split, data_dir=config.data_dir, arith=arith)
-        with_teacher = [e for e in examples if e.teacher_label is not None]
-        correct = sum(
-            task.is_correct(task.extract_answer(e.teacher_label, e).answer, e) for e in with_teacher
-        )
+        s = summarize(config.task, split, config.data_dir, arith=arith)
         print(
-            f"      {split:5s} {len(examples):5d} examples, teacher accuracy "
-            f"{correct}/{len(with_teacher)}",
+            f"      {split:5s} {s['n_examples']:5d} examples, teacher accuracy "
+            f"{s['teacher_correct']}/{s['n_with_teacher']}",
             file=sys.stderr,
         )
 
