@@ -133,6 +133,14 @@ def show_paths(record: Mapping[str, Any]) -> None:
         with column:
             st.text(f"{path.get('kind', '?')} · answer {path.get('answer')} · ok {path.get('ok')}")
             st.text(path.get("text") or "—")
+    steps = [s for s in record.get("socratic") or [] if isinstance(s, Mapping)]
+    if steps:
+        st.caption("Socratic steps: each sub-question and the solver's answer")
+        rows = [
+            {"#": i, "sub-question": s.get("question"), "answer": s.get("answer")}
+            for i, s in enumerate(steps, start=1)
+        ]
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 
 def show_prediction(record: Mapping[str, Any]) -> None:

@@ -37,7 +37,8 @@ OUTPUT_KINDS = ("label", "rationale_then_label", "multitask", "mixed", "socratic
 * ``rationale_then_label``: input -> "<rationale> So the answer is <label>" (single-task);
 * ``multitask``: ``label_prefix + input`` -> label and ``rationale_prefix + input`` -> rationale;
 * ``mixed``: one prefix per reasoning path kind (``path_prefixes``: cot, pot);
-* ``socratic``: a decomposer and a solver (``path_prefixes``: decompose, solve).
+* ``socratic``: a decomposer and a solver (``path_prefixes``: decompose, solve), each a whole
+  model with its tokenizer in the checkpoint's sub-directory of that name.
 """
 
 
@@ -63,6 +64,11 @@ class PromptFormat:
             )
         if self.output == "multitask" and self.rationale_prefix is None:
             raise UsageError("a multitask prompt format needs a rationale_prefix")
+        if self.output == "socratic" and sorted(self.path_prefixes) != ["decompose", "solve"]:
+            raise UsageError(
+                "a socratic prompt format needs path_prefixes for exactly 'decompose' and "
+                f"'solve' (its two students' directories), got {sorted(self.path_prefixes)}"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for the manifest."""
@@ -98,9 +104,21 @@ def read_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Promp
     if not isinstance(manifest, dict) or not isinstance(manifest.get("prompt"), dict):
         raise DataError(f"{manifest_path}: missing field 'prompt'")
     prompt = PromptFormat.from_dict(manifest["prompt"], str(manifest_path))
-    if not any((root / name).is_file() for name in ("tokenizer.json", "spiece.model")):
-        raise DataError(f"{root}: checkpoint has no tokenizer (tokenizer.json)")
-    students = [root] + [root / sub for sub in prompt.path_prefixes if (root / sub).is_dir()]
+    if prompt.output == "socratic":
+        # Two students, each a whole model with its own tokenizer in its sub-directory.
+        students = [root / sub for sub in prompt.path_prefixes]
+        tokenizer_dirs = students
+        for student in students:
+            if not student.is_dir():
+                raise DataError(
+                    f"{root}: Socratic checkpoint has no '{student.name}' student directory"
+                )
+    else:
+        students = [root] + [root / sub for sub in prompt.path_prefixes if (root / sub).is_dir()]
+        tokenizer_dirs = [root]
+    for directory in tokenizer_dirs:
+        if not any((directory / n).is_file() for n in ("tokenizer.json", "spiece.model")):
+            raise DataError(f"{directory}: checkpoint has no tokenizer (tokenizer.json)")
     for student in students:
         if not (student / "config.json").is_file():
             raise DataError(f"{student}: checkpoint has no config.json")

@@ -112,11 +112,7 @@ def label_accuracy(
         max_new_tokens=max_new_tokens,
         device=ctx.device,
     )
-    task = recipe.task
-    correct = sum(
-        task.is_correct(task.extract_answer(recipe.label_text(text), example).answer, example)
-        for text, example in zip(texts, mine, strict=True)
-    )
+    correct = sum(recipe.judge(text, example) for text, example in zip(texts, mine, strict=True))
     # on the process's device: NCCL reduces CUDA tensors only
     counts = torch.tensor([correct, len(mine)], dtype=torch.float64, device=ctx.device)
     counts = all_reduce_sum(counts, ctx)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from trainers.recipes import (
     get_recipe,
     token_counts,
 )
+from trainers.socratic import train_socratic
 
 __all__ = ["TrainResult", "get_lr", "tokenizer_corpus", "train"]
 
@@ -182,16 +183,34 @@ def train(config: TrainConfig) -> TrainResult:
     """
     ctx = setup_distributed(config.device)
     try:
+        if config.recipe == "socratic":
+            return _socratic_result(config, train_socratic(config, ctx, _train))
         return _train(config, ctx)
     finally:
         teardown(ctx)
 
 
-def _train(config: TrainConfig, ctx: Distributed) -> TrainResult:
+def _socratic_result(config: TrainConfig, students: dict[str, TrainResult]) -> TrainResult:
+    """One result for the two Socratic students: the solver's best, where the answer is made."""
+    solver = students["solve"]
+    return TrainResult(
+        out=Path(config.out),
+        steps=min(r.steps for r in students.values()),
+        resumed_from=min(r.resumed_from for r in students.values()),
+        best_step=solver.best_step,
+        best_accuracy=solver.best_accuracy,
+        main_process=solver.main_process,
+    )
+
+
+def _train(config: TrainConfig, ctx: Distributed, recipe: Recipe | None = None) -> TrainResult:
+    """The loop for one student; ``recipe`` defaults to ``config.recipe``'s (Socratic passes
+    each of its two students' stage recipes)."""
     # ---------------------------------------------------------------- set-up: what and where
     out = Path(config.out)
     task = get_task(config.task)
-    recipe = get_recipe(config, task)  # "not built yet" before anything is loaded
+    if recipe is None:
+        recipe = get_recipe(config, task)  # an unknown recipe fails before anything is loaded
     if config.batch_size % ctx.world_size:
         raise UsageError(
             f"--batch-size {config.batch_size} is global and must divide evenly over "
@@ -210,6 +229,11 @@ def _train(config: TrainConfig, ctx: Distributed) -> TrainResult:
         train_fraction=config.train_fraction,
         seed=config.seed,
         teacher=recipe.needs_rationale or config.label_source == "teacher",
+    )
+    data = replace(
+        data,
+        train=recipe.training_examples(data.train),
+        valid=recipe.training_examples(data.valid),
     )
 
     # ---------------------------------------------------------------- student and optimizer

@@ -14,6 +14,8 @@ dss        "predict: x" -> label, "explain: x" -> rationale  alpha L_label + (1-
 mi         as dss                                          dss + beta L_MI (two variants)
 mixed      "cot: x" -> "rationale So the answer is label",  lam L_cot + (1-lam) L_pot
            "pot: x" -> program setting ``ans``              (lam is ``alpha``)
+socratic   two students (``trainers.socratic``): "decompose: x" -> sub-questions, and
+           "solve: x | Q: q1 A: a1 | ... | Q: qk" -> the k-th sub-answer; L_label each
 =========  ==============================================  ===============================
 """
 
@@ -44,7 +46,6 @@ from trainers.multipath import COT_PREFIX, MIXED_PREFIXES, POT_PREFIX, mixed_los
 
 __all__ = [
     "LABEL_PREFIX",
-    "NOT_BUILT",
     "RATIONALE_PREFIX",
     "RECIPES",
     "BranchOutput",
@@ -120,6 +121,19 @@ class Recipe:
     def label_text(self, generated: str) -> str:
         """The label part of a label-branch generation."""
         return generated
+
+    def judge(self, generated: str, example: Example) -> bool:
+        """Whether a validation generation is right: the task reads and judges its label part."""
+        answer = self.task.extract_answer(self.label_text(generated), example).answer
+        return self.task.is_correct(answer, example)
+
+    def training_examples(self, examples: list[Example]) -> list[Example]:
+        """The examples this recipe trains and validates on, made from the task's examples.
+
+        The task's own examples for every recipe but Socratic, whose solver learns one example
+        per sub-question (``trainers.socratic``).
+        """
+        return examples
 
     def tokenizer_texts(self, example: Example, label: str) -> list[str]:
         """Text beyond the shared corpus that a tiny student's tokenizer must cover."""
@@ -310,8 +324,6 @@ RECIPES: dict[str, type[Recipe]] = {
     recipe.name: recipe
     for recipe in (StandardRecipe, SingleRecipe, DssRecipe, MiRecipe, MixedRecipe)
 }
-NOT_BUILT = {"socratic": 7}
-"""Recipes of the checkpoint contract that are planned but not built, with their issue."""
 
 
 def get_recipe(config: TrainConfig, task: Task) -> Recipe:
@@ -320,12 +332,13 @@ def get_recipe(config: TrainConfig, task: Task) -> Recipe:
     Raises
     ------
     UsageError
-        For a recipe that is not built yet, or an unknown name.
+        For an unknown name, or ``socratic``: two students, each with its own stage recipe
+        (``trainers.socratic``; :func:`trainers.loop.train` trains both).
     """
-    if config.recipe in NOT_BUILT:
+    if config.recipe == "socratic":
         raise UsageError(
-            f"recipe '{config.recipe}' is not built yet (tracked in issue "
-            f"{NOT_BUILT[config.recipe]}); choose from {', '.join(RECIPES)}"
+            "recipe 'socratic' is two students (decomposer and solver); train it with "
+            "trainers.loop.train or `evalsuite train socratic`"
         )
     try:
         recipe = RECIPES[config.recipe]

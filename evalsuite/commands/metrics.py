@@ -119,6 +119,24 @@ def _print_table(name: str, summary: dict[str, Any]) -> None:
                 f"  {'overlap with teacher':<28} BLEU {rat['bleu']:.2f}, "
                 f"ROUGE-L F1 {rat['rouge_l']:.4f}  ({rat['n_with_teacher']} pairs)"
             )
+    _print_paths(summary.get("paths"))
+
+
+def _print_paths(paths: dict[str, Any] | None) -> None:
+    """The reasoning-paths block (mixed and Socratic students); rates count paths."""
+    if paths is None:
+        return
+    print(f"reasoning paths ({paths['n']} records with paths)")
+    for kind, rate in paths["accuracy_by_kind"].items():
+        print(f"  {'accuracy of ' + kind + ' paths':<28} {format_rate(rate)}")
+    for label, key in (
+        ("voting accuracy", "voting_accuracy"),
+        ("PoT execution failures", "pot_failure"),
+        ("agreement, all path pairs", "agreement"),
+        ("agreement, CoT-PoT pairs", "cot_pot_agreement"),
+    ):
+        if paths[key] is not None:  # e.g. no PoT failures or CoT-PoT pairs for Socratic chains
+            print(f"  {label:<28} {format_rate(paths[key])}")
 
 
 def _write_figures(records: list[dict[str, Any]], name: str, out: Path) -> list[Path]:

@@ -9,6 +9,11 @@ run directory is the one a single process writes.
 Mixed (CoT + PoT) students: --paths multi (default) votes over both kinds of path, --paths cot
 or pot uses one kind; --num-samples K samples K paths of each kind. Programs run in the sandbox
 (no imports, files or network; time and memory limits); records list every path under `paths`.
+
+Socratic students (CKPT/decompose and CKPT/solve): the decomposer writes the sub-questions, the
+solver answers them in turn, reading its own earlier answers; the answer is read from the last
+sub-answer (the text after its last "="). Records carry the steps under `socratic`. With
+--num-samples K the decomposer samples K decompositions, each solved greedily, and they vote.
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 Recipes: standard (input -> label), single (input -> "rationale So the answer is label"),
 dss ("predict: x" -> label, "explain: x" -> rationale), mi (dss + beta * MI term),
 mixed ("cot: x" -> rationale and label, "pot: x" -> a program setting ans; lam * L_cot +
-(1 - lam) * L_pot). socratic is planned (issue 7).
+(1 - lam) * L_pot), socratic (two students in CKPT/decompose and CKPT/solve: "decompose: x" ->
+sub-questions joined by " | ", and "solve: x | Q: q1 A: a1 | ... | Q: qk" -> the k-th sub-answer;
+each trained with the schedule given, one after the other, from the data's `socratic` steps).
 
 The best model by validation accuracy is kept in CKPT; the test split is never used. An existing
 CKPT with the same options is resumed from its last saved step; with other options it is refused.
@@ -18,6 +20,7 @@ examples:
   evalsuite train mi --mi-variant infonce --task svamp --model ~/t5-v1_1-base --out ckpt/svamp-mi
   evalsuite train standard --task arith --arith n_train=500,label_noise=0.2 \\
       --label-source teacher --out ckpt/arith-distill
+  evalsuite train socratic --task arith --out ckpt/arith-socratic
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ HELP = "train a student with one recipe"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "recipe", metavar="RECIPE", help="standard, single, dss, mi, mixed (socratic: not built)"
+        "recipe", metavar="RECIPE", help="standard, single, dss, mi, mixed or socratic"
     )
     add_data_arguments(parser, split=False)
     parser.add_argument(

@@ -11,6 +11,7 @@ failed report leaves nothing behind, and an existing report is replaced only whe
 Layout of ``out``::
 
     tables/main.tex, calibration.tex, mi.tex   booktabs tables to \\input into a paper
+    tables/paths.tex                           runs with reasoning paths: single paths and vote
     tables/all.tex                             the same tables as a standalone document
     figures/*.png, *.pdf                       reliability diagrams, accuracy-coverage, MI
     summary.md                                 the tables, significance in words, the runs
@@ -34,6 +35,7 @@ from evalsuite.metrics import significance as sig
 from evalsuite.metrics.mutual_info import ESTIMATORS, MIConfig, MIEstimate
 from evalsuite.provenance import file_sha256, now_iso, provenance
 from evalsuite.report.markdown import TEST_NAMES, summary_markdown
+from evalsuite.report.paths_table import paths_table
 from evalsuite.report.runs import METHOD_ORDER, Progress, ReportRun, describe_runs, ordered
 from evalsuite.report.tables import Cell, Table, latex_document, render_latex
 from evalsuite.scoring.rundir import MANIFEST, RECORDS, REPRESENTATIONS, Run
@@ -141,6 +143,8 @@ class ReportResult:
     mi: Table | None
     document: dict[str, Any]
     files: tuple[Path, ...]
+    paths: Table | None = None
+    """Runs with reasoning paths (mixed, Socratic): each single path's accuracy and the vote."""
 
 
 # -- the main table ----------------------------------------------------------------------------
@@ -579,6 +583,7 @@ def build_report(
         )
     main, main_numbers, comparisons = _main_table(described, summaries, pairings, config, say)
     calibration, calibration_numbers = _calibration_table(described, summaries)
+    paths, paths_numbers = paths_table(described, summaries)
     estimates, skipped = _mutual_information(described, config, say)
     mi = _mi_table(estimates)
 
@@ -593,6 +598,7 @@ def build_report(
         "main": {"tasks": list(main.columns), "methods": list(main.rows), "cells": main_numbers},
         "comparisons": comparisons,
         "calibration": calibration_numbers,
+        "paths": paths_numbers,
         "mi": {
             "unit": "nats",
             "x": MI_KEYS[0],
@@ -602,13 +608,14 @@ def build_report(
         },
         "summaries": summaries,
     }
-    tables = [t for t in (main, calibration, mi) if t is not None]
+    tables = [t for t in (main, paths, calibration, mi) if t is not None]
 
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     try:
         staging.chmod(0o755)  # mkdtemp's 0700 would make the published report private
-        for stem, table in (("main", main), ("calibration", calibration), ("mi", mi)):
+        named = (("main", main), ("paths", paths), ("calibration", calibration), ("mi", mi))
+        for stem, table in named:
             if table is not None:
                 atomic_write_text(staging / "tables" / f"{stem}.tex", render_latex(table))
         document_tex = latex_document([render_latex(t) for t in tables])
@@ -640,6 +647,7 @@ def build_report(
         main=main,
         calibration=calibration,
         mi=mi,
+        paths=paths,
         document=document,
         files=tuple(out / f for f in document["files"]),
     )

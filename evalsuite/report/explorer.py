@@ -72,6 +72,7 @@ RECORD_FIELDS = (
     "rationale_answer",
     "consistent",
     "paths",
+    "socratic",
     "teacher",
     "extraction",
 )

@@ -28,7 +28,7 @@ __all__ = [
     "run_seed",
 ]
 
-METHOD_ORDER = ("standard", "single", "dss", "mi", "teacher")
+METHOD_ORDER = ("standard", "single", "dss", "mi", "mixed", "socratic", "teacher")
 """Rows of the main table in this order when present; other methods follow as first seen."""
 
 Progress = Callable[[str], None]

@@ -7,6 +7,8 @@ A registry maps the checkpoint's output kind (``PromptFormat.output``) to a form
 * ``rationale_then_label``: one generation ``"<rationale> So the answer is <label>"``, split by
   the task's parser; the label's tokens are the ones after the last marker;
 * ``mixed``: CoT and PoT paths voted on, PoT run in the sandbox (:mod:`.multipath`); no
+  representations;
+* ``socratic``: a decomposer and a solver working in turn (:mod:`.socratic`); no
   representations.
 
 Per batch: the encoder runs once per prompt; generation gives the outputs and each token's
@@ -27,7 +29,6 @@ from typing import Any
 import numpy as np
 
 from evalsuite.checkpoint import PromptFormat
-from evalsuite.errors import UsageError
 from evalsuite.example import Example
 from evalsuite.scoring.decoding import DecodingConfig
 from evalsuite.scoring.records import (
@@ -38,12 +39,17 @@ from evalsuite.scoring.records import (
     normalize_log_probs,
 )
 from evalsuite.scoring.sandbox import Sandbox
-from evalsuite.scoring.student import Encoded, Generated, Student, TeacherForced, masked_mean
+from evalsuite.scoring.student import (
+    Encoded,
+    Generated,
+    SocraticStudents,
+    Student,
+    TeacherForced,
+    masked_mean,
+)
 from evalsuite.tasks import ANSWER_MARKER, Task
 
 __all__ = ["FORMATS", "ScoredExample", "batch_seed", "label_token_start", "score_batch"]
-
-NOT_BUILT = {"socratic": "Socratic"}
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,8 @@ class _Format:
 
     has_rationale_branch = False
     needs_sandbox = False
+    two_students = False
+    """Socratic: a decomposer and a solver, loaded from the checkpoint's sub-directories."""
 
     def paths(
         self,
@@ -162,21 +170,26 @@ class _MixedFormat(_Format):
         return ()
 
 
+class _SocraticFormat(_Format):
+    """Two students; scored by :func:`evalsuite.scoring.socratic.score_socratic_batch`."""
+
+    two_students = True
+
+    def representation_keys(self) -> tuple[str, ...]:
+        return ()
+
+
 FORMATS: dict[str, _Format] = {
     "label": _Format(),
     "multitask": _MultitaskFormat(),
     "rationale_then_label": _SingleOutputFormat(),
     "mixed": _MixedFormat(),
+    "socratic": _SocraticFormat(),
 }
 
 
 def get_format(prompt: PromptFormat, where: str) -> _Format:
-    """The format for a checkpoint's output kind; a UsageError for kinds not built yet."""
-    if prompt.output in NOT_BUILT:
-        raise UsageError(
-            f"{where}: scoring {NOT_BUILT[prompt.output]} students (output '{prompt.output}') "
-            f"is not built yet; scorable outputs: {', '.join(FORMATS)}"
-        )
+    """The format for a checkpoint's output kind."""
     return FORMATS[prompt.output]
 
 
@@ -302,7 +315,7 @@ def _pool(
 
 
 def score_batch(
-    student: Student,
+    student: Student | SocraticStudents,
     task: Task,
     prompt: PromptFormat,
     examples: Sequence[Example],
@@ -316,9 +329,16 @@ def score_batch(
     """Score one planned batch: generate, read answers, score label sets, pool states.
 
     Mixed students go to :func:`~evalsuite.scoring.multipath.score_mixed_batch` (``sandbox``
-    runs their programs, ``paths`` is the path mode). Returns one :class:`ScoredExample` per
+    runs their programs, ``paths`` is the path mode), Socratic ones to
+    :func:`~evalsuite.scoring.socratic.score_socratic_batch`. Returns one :class:`ScoredExample` per
     example, in the batch's order.
     """
+    if isinstance(student, SocraticStudents):
+        from evalsuite.scoring.socratic import score_socratic_batch
+
+        return score_socratic_batch(
+            student, task, prompt, examples, decoding=decoding, max_new_tokens=max_new_tokens
+        )
     fmt = get_format(prompt, "checkpoint")
     if fmt.needs_sandbox:
         from evalsuite.scoring.multipath import score_mixed_batch

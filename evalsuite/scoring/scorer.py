@@ -116,8 +116,8 @@ def score_checkpoint(
     Raises
     ------
     UsageError, DataError
-        Broken checkpoint, unknown task or split, a student format not built yet, or an
-        existing --out that is a different run.
+        Broken checkpoint, unknown task or split, or an existing --out that is a different
+        run.
     """
     dist = init_distributed()
     try:
@@ -140,7 +140,7 @@ def _score(
     from evalsuite.scoring.formats import get_format, score_batch
     from evalsuite.scoring.manifest import arith_config, data_block, run_manifest
     from evalsuite.scoring.representations import RepresentationShards
-    from evalsuite.scoring.student import checkpoint_hash, load_student, resolve_device
+    from evalsuite.scoring.student import checkpoint_hash, load_students, resolve_device
     from evalsuite.tasks import get_task
 
     # -- what to score -------------------------------------------------------------------------
@@ -173,7 +173,12 @@ def _score(
     run_dir = Path(out) if out is not None else default_out(checkpoint, task.name, config.split)
 
     device = resolve_device(config.device, local_rank=dist.local_rank)
-    student = load_student(checkpoint, device=device, max_input_length=prompt.max_input_length)
+    student = load_students(
+        checkpoint,
+        socratic=fmt.two_students,
+        device=device,
+        max_input_length=prompt.max_input_length,
+    )
     decoding = replace(
         config.decoding,
         max_new_tokens=config.decoding.max_new_tokens or prompt.max_target_length,

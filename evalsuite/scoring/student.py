@@ -19,7 +19,16 @@ import torch
 from evalsuite.errors import DataError
 from evalsuite.scoring.decoding import DecodingConfig
 
-__all__ = ["Encoded", "Generated", "Student", "TeacherForced", "load_student", "resolve_device"]
+__all__ = [
+    "Encoded",
+    "Generated",
+    "SocraticStudents",
+    "Student",
+    "TeacherForced",
+    "load_student",
+    "load_students",
+    "resolve_device",
+]
 
 
 def resolve_device(name: str, *, local_rank: int = 0) -> torch.device:
@@ -277,3 +286,35 @@ def load_student(
         if bar_was_enabled:
             logging.enable_progress_bar()
     return Student(model, tokenizer, device=device, max_input_length=max_input_length)
+
+
+@dataclass(frozen=True)
+class SocraticStudents:
+    """The two students of a Socratic checkpoint, each loaded from its sub-directory."""
+
+    decomposer: Student
+    solver: Student
+
+    def input_lengths(self, texts: Sequence[str]) -> list[int]:
+        """Lengths of the decomposer's prompts: the batch plan sorts questions by them."""
+        return self.decomposer.input_lengths(texts)
+
+
+def load_students(
+    path: str | os.PathLike[str],
+    *,
+    socratic: bool,
+    device: torch.device,
+    max_input_length: int,
+) -> Student | SocraticStudents:
+    """The checkpoint's student, or for a Socratic checkpoint its ``decompose`` and ``solve``
+    students (sub-directories with their own model and tokenizer)."""
+    if not socratic:
+        return load_student(path, device=device, max_input_length=max_input_length)
+    root = Path(path)
+    return SocraticStudents(
+        decomposer=load_student(
+            root / "decompose", device=device, max_input_length=max_input_length
+        ),
+        solver=load_student(root / "solve", device=device, max_input_length=max_input_length),
+    )

@@ -55,6 +55,25 @@ def test_metrics_json_is_one_document(cli, run_a: Path) -> None:
     assert doc["rationale"]["n_with_teacher"] == 120
 
 
+def test_metrics_table_shows_reasoning_paths(cli, tmp_path: Path) -> None:
+    records = [record(i, correct=i < 3) for i in range(4)]
+    for i, r in enumerate(records):
+        r["paths"] = [
+            {"kind": "cot", "answer": "7", "ok": True, "correct": i < 2},
+            {"kind": "pot", "answer": None if i == 0 else "7", "ok": i != 0, "correct": i == 1},
+        ]
+    result = cli("metrics", write_run(tmp_path / "m", records))
+    assert result.code == 0, result.err
+    assert "reasoning paths (4 records with paths)" in result.out
+    assert "accuracy of cot paths" in result.out and "(2/4)" in result.out
+    lines = {line[:30].strip(): line[30:].strip() for line in result.out.splitlines()}
+    assert lines["voting accuracy"].startswith("75.00 %") and "(3/4)" in lines["voting accuracy"]
+    assert lines["PoT execution failures"].endswith("(1/4)")
+    assert lines["agreement, CoT-PoT pairs"].endswith("(3/4)")
+    plain = cli("metrics", write_run(tmp_path / "p", [record(i) for i in range(4)]))
+    assert "reasoning paths" not in plain.out
+
+
 def test_metrics_marks_empty_bins(cli, tmp_path: Path) -> None:
     run = write_run(tmp_path / "r", [record(i, confidence=0.95) for i in range(5)])
     result = cli("metrics", run)

@@ -1,6 +1,6 @@
 """Fixture runs for the explorer's tests, written with the real RunWriter.
 
-Five runs under one directory, with numbers small enough to check by hand:
+Six runs under one directory, with numbers small enough to check by hand:
 
 - ``alpha``: 10 NLI records, 7 correct; confidences at bin centres (0.95 0.95 0.85 0.85 0.75
   0.65 0.65 0.55 0.55 0.45), so the 10-bin reliability curve and ECE = 0.24 are hand-computed;
@@ -10,7 +10,8 @@ Five runs under one directory, with numbers small enough to check by hand:
   answers differ on ids 3, 4, 7, 9 and correctness differs on 3, 4, 7.
 - ``empty``: a finished run with no records.
 - ``failed``: 6 arithmetic records; extraction failed (answer null) on f-1 and f-4; 3 correct.
-- ``paths``: 3 arithmetic records from a multi-path student (a CoT and a PoT path each).
+- ``paths``: 3 arithmetic records from a multi-path student (a CoT and a PoT path each);
+- ``socratic``: 2 arithmetic records from a Socratic student (two steps each, one right).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ MARKUP_RATIONALE = "**Not bold** <script>alert('x')</script> _so_ the answer is 
 FAILED_IDS = {1, 4}
 FAILED_CORRECT = {0, 2, 3}
 
-RUN_NAMES = ("alpha", "beta", "empty", "failed", "paths")
+RUN_NAMES = ("alpha", "beta", "empty", "failed", "paths", "socratic")
 
 
 def ex_ids(*numbers: int) -> list[str]:
@@ -148,6 +149,34 @@ def paths_records() -> list[dict[str, Any]]:
     return records
 
 
+def socratic_records() -> list[dict[str, Any]]:
+    """Two records of a Socratic student: its chain's steps and the chain as one path."""
+    steps = [
+        {"question": "How many at first?", "answer": "4"},
+        {"question": "How many after buying 3?", "answer": "4 + 3 = 7"},
+    ]
+    records = []
+    for i, gold in enumerate(("7", "8")):
+        text = " ".join(f"Q: {s['question']} A: {s['answer']}" for s in steps)
+        records.append(
+            {
+                "id": f"s-{i}",
+                "input": "Ann has 4. She buys 3. How many?",
+                "gold": gold,
+                "prediction": "7",
+                "answer": "7",
+                "correct": gold == "7",
+                "confidence": 0.5,
+                "confidence_source": "sequence",
+                "rationale": text,
+                "socratic": steps,
+                "paths": [{"kind": "socratic", "text": text, "answer": "7", "ok": True}],
+                "extraction": {"method": "equation", "matched": True},
+            }
+        )
+    return records
+
+
 def write_run(root: Path, name: str, task: str, records: list[dict[str, Any]]) -> Path:
     """Write one finished run directory under ``root`` with the real writer."""
     path = root / name
@@ -165,4 +194,5 @@ def write_fixture_runs(root: Path) -> Path:
     write_run(root, "empty", "anli1", [])
     write_run(root, "failed", "arith", failed_records())
     write_run(root, "paths", "arith", paths_records())
+    write_run(root, "socratic", "arith", socratic_records())
     return root

@@ -244,6 +244,17 @@ def test_multi_path_records_show_their_paths_side_by_side(app):
     ]
 
 
+def test_socratic_records_show_their_steps(app):
+    select_run(app, "socratic")
+    captions = [c.value for c in app.caption]
+    assert "Socratic steps: each sub-question and the solver's answer" in captions
+    (steps,) = [d.value for d in app.dataframe if "sub-question" in d.value.columns]
+    assert steps.to_dict("records") == [
+        {"#": 1, "sub-question": "How many at first?", "answer": "4"},
+        {"#": 2, "sub-question": "How many after buying 3?", "answer": "4 + 3 = 7"},
+    ]
+
+
 # ----------------------------------------------------------------------------- compare mode
 
 

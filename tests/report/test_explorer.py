@@ -425,7 +425,7 @@ def test_compare_rows_unknown_view():
 def test_records_csv_round_trips_through_the_csv_module(runs_dir):
     records = read_run(runs_dir / "alpha").records
     rows = list(csv.DictReader(io.StringIO(ex.records_csv(records).decode("utf-8"))))
-    assert list(rows[0]) == [f for f in ex.RECORD_FIELDS if f != "paths"]
+    assert list(rows[0]) == [f for f in ex.RECORD_FIELDS if f not in ("paths", "socratic")]
     assert [r["id"] for r in rows] == [r["id"] for r in records]
     assert rows[4]["input"] == fx.MARKUP_INPUT
     assert rows[4]["rationale"] == fx.MARKUP_RATIONALE.format(answer="contradiction")

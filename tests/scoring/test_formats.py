@@ -10,11 +10,10 @@ import pytest
 import torch
 from scipy.special import softmax
 
-from evalsuite.checkpoint import PromptFormat, read_checkpoint
+from evalsuite.checkpoint import OUTPUT_KINDS, PromptFormat, read_checkpoint
 from evalsuite.data import load_examples
-from evalsuite.errors import UsageError
 from evalsuite.scoring.decoding import DecodingConfig
-from evalsuite.scoring.formats import get_format, label_token_start, score_batch
+from evalsuite.scoring.formats import FORMATS, get_format, label_token_start, score_batch
 from evalsuite.scoring.student import load_student
 from evalsuite.tasks import NLI_LABELS, get_task
 from tests.scoring.tiny_checkpoint import ARITH
@@ -195,7 +194,11 @@ def test_sampled_paths_vote(dss):
             )
 
 
-def test_mixed_and_socratic_are_not_built_yet():
-    prompt = PromptFormat(recipe="socratic", task="arith", output="socratic")
-    with pytest.raises(UsageError, match=r"ckpt: scoring Socratic students .* is not built yet"):
-        get_format(prompt, "ckpt")
+def test_every_output_kind_has_a_format():
+    assert set(FORMATS) == set(OUTPUT_KINDS)
+    socratic = PromptFormat(
+        recipe="socratic", task="arith", output="socratic",
+        path_prefixes={"decompose": "d: ", "solve": "s: "},
+    )  # fmt: skip
+    fmt = get_format(socratic, "ckpt")
+    assert fmt.two_students and fmt.representation_keys() == ()

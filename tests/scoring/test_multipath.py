@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
 
 import pytest
 
@@ -16,8 +15,8 @@ from evalsuite.metrics.paths import path_summary
 from evalsuite.scoring.decoding import DecodingConfig
 from evalsuite.scoring.multipath import ScoredPath, score_mixed_batch, vote
 from evalsuite.scoring.sandbox import ERROR_KINDS, Sandbox, SandboxConfig
-from evalsuite.scoring.student import Generated
 from evalsuite.tasks import get_task
+from tests.scoring.fakes import FakeStudent
 
 ARITH = get_task("arith")
 PROMPT = PromptFormat(
@@ -48,27 +47,6 @@ def test_vote_majority_then_mean_probability_then_cot_then_first():
     assert vote([_path("cot", None, 0.9), _path("pot", "2", 0.1)], same).votes == 1
     outcome = vote([_path("cot", None, 0.9), _path("pot", None, 0.1)], same)
     assert (outcome.index, outcome.votes, outcome.share) == (0, 0, 0.0)
-
-
-class FakeStudent:
-    """Stands in for a model: fixed generations per prompt (k per prompt), real everything else."""
-
-    def __init__(self, outputs: Mapping[str, Sequence[tuple[str, float]]]) -> None:
-        self.outputs = outputs
-        self.prompts: list[str] = []
-
-    def encode(self, texts: Sequence[str]) -> list[str]:
-        self.prompts += texts
-        return list(texts)
-
-    def generate(self, encoded, decoding, *, max_new_tokens, seed) -> Generated:
-        rows = [row for prompt in encoded for row in self.outputs[prompt]]
-        return Generated(
-            token_ids=[[1, 2] for _ in rows],
-            token_log_probs=[[math.log(p), 0.0] for _, p in rows],
-            texts=[text for text, _ in rows],
-            paths_per_prompt=decoding.num_samples,
-        )
 
 
 def _example(i: int, gold: str) -> Example:

@@ -15,11 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evalsuite.checkpoint import PromptFormat
 from evalsuite.cli import main
 from evalsuite.scoring.rundir import read_run
 from tests.scoring.conftest import one_thread
-from tests.scoring.tiny_checkpoint import ARITH, make_checkpoint
+from tests.scoring.tiny_checkpoint import ARITH
 
 REPO = Path(__file__).resolve().parents[2]
 LIMIT, BATCH = "24", "4"
@@ -145,15 +144,6 @@ def test_bad_options_exit_2(checkpoints, tmp_path, cli, args, message):
     result = cli("score", checkpoints["dss"], "--out", tmp_path / "run", *args)
     assert result.code == 2
     assert __import__("re").search(message, result.err), result.err
-    assert not (tmp_path / "run").exists()
-
-
-def test_socratic_students_are_not_built_yet(checkpoints, tmp_path, cli):
-    prompt = PromptFormat(recipe="socratic", task="arith", output="socratic")
-    socratic = make_checkpoint(checkpoints["mixed"], tmp_path / "socratic", prompt)
-    result = cli("score", socratic, "--out", tmp_path / "run")
-    assert result.code == 2
-    assert "scoring Socratic students (output 'socratic') is not built yet" in result.err
     assert not (tmp_path / "run").exists()
 
 

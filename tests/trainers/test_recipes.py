@@ -80,10 +80,9 @@ def test_rationale_recipes_refuse_examples_without_a_rationale():
         recipe("dss").pairs(example, example.gold)
 
 
-@pytest.mark.parametrize("name", ["socratic"])
-def test_planned_recipes_say_not_built(name):
-    with pytest.raises(UsageError, match=f"recipe '{name}' is not built yet .*issue 7"):
-        recipe(name)
+def test_socratic_is_two_stage_recipes_not_one():
+    with pytest.raises(UsageError, match="recipe 'socratic' is two students"):
+        recipe("socratic")
 
 
 @pytest.mark.parametrize(

@@ -173,14 +173,6 @@ def test_bad_options_are_one_line_errors(train_cli, tmp_path, options, message):
     assert not (out / "model.safetensors").exists()
 
 
-@pytest.mark.parametrize("recipe", ["socratic"])
-def test_planned_recipes_exit_2_not_built(train_cli, recipe):
-    result, out = train_cli(recipe)
-    assert result.code == 2
-    assert f"recipe '{recipe}' is not built yet (tracked in issue 7)" in result.err
-    assert not out.exists()
-
-
 def test_train_fraction_subsamples_the_train_split(train_cli):
     result, out = train_cli("standard", "--train-fraction", "0.5", "--max-steps", "1")
     assert result.code == 0, result.err
