@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,7 +19,17 @@ from evalsuite.example import Example
 from evalsuite.provenance import file_sha256
 from evalsuite.tasks import Task, get_task
 
-__all__ = ["TrainingData", "data_fingerprint", "load_training_data", "subsample", "training_label"]
+if TYPE_CHECKING:
+    from trainers.config import TrainConfig
+
+__all__ = [
+    "TrainingData",
+    "data_fingerprint",
+    "load_training_data",
+    "subsample",
+    "training_data_for",
+    "training_label",
+]
 
 
 @dataclass(frozen=True)
@@ -127,4 +137,16 @@ def load_training_data(
         train=subsample(train, train_fraction, seed),
         valid=valid,
         fingerprint=data_fingerprint(task, data_dir, arith),
+    )
+
+
+def training_data_for(config: TrainConfig, *, teacher: bool) -> TrainingData:
+    """:func:`load_training_data` with a run's own task, data, arith set-up, fraction and seed."""
+    return load_training_data(
+        config.task,
+        data_dir=config.data_dir,
+        arith=config.arith,
+        train_fraction=config.train_fraction,
+        seed=config.seed,
+        teacher=teacher,
     )

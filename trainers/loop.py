@@ -34,7 +34,7 @@ from trainers.checkpointing import (
     write_manifest,
 )
 from trainers.config import TrainConfig
-from trainers.data import TrainingData, load_training_data, training_label
+from trainers.data import TrainingData, training_data_for, training_label
 from trainers.distributed import Distributed, all_reduce_sum, barrier, setup_distributed, teardown
 from trainers.evaluation import label_accuracy, validation_loss
 from trainers.manifest import Curves, build_manifest
@@ -222,13 +222,8 @@ def _train(config: TrainConfig, ctx: Distributed, recipe: Recipe | None = None) 
     started = now_iso()
 
     # ---------------------------------------------------------------- data
-    data = load_training_data(
-        config.task,
-        data_dir=config.data_dir,
-        arith=config.arith,
-        train_fraction=config.train_fraction,
-        seed=config.seed,
-        teacher=recipe.needs_rationale or config.label_source == "teacher",
+    data = training_data_for(
+        config, teacher=recipe.needs_rationale or config.label_source == "teacher"
     )
     data = replace(
         data,

@@ -2,7 +2,9 @@
 
 One student learns two reasoning paths, each selected by a task prefix: ``"cot: " + input`` ->
 ``"<rationale> So the answer is <label>"`` and ``"pot: " + input`` -> a Python program that sets
-``ans`` (program of thought). Where the programs come from, in order:
+``ans`` (program of thought), written in the one-line form of :mod:`evalsuite.program_text`
+(``<nl>`` for newlines, ``<tab>`` per indentation level: tokenizers drop newlines). Where the
+programs come from, in order:
 
 1. ``example.extra["pot"]``: the arith teacher's programs, or a user JSONL row's ``pot`` field
    (rows carry ``pot`` beside the task's usual fields; see :mod:`evalsuite.data.records`);
@@ -22,6 +24,7 @@ from torch import Tensor
 
 from evalsuite.errors import DataError
 from evalsuite.example import Example
+from evalsuite.program_text import program_to_line
 from evalsuite.tasks import Task
 from trainers.losses import dss_loss
 
@@ -32,6 +35,7 @@ __all__ = [
     "equation_program",
     "mixed_loss",
     "pot_program",
+    "pot_target",
 ]
 
 COT_PREFIX = "cot: "
@@ -128,3 +132,8 @@ def pot_program(example: Example, label: str, task: Task) -> str:
             f"'pot' field, or an equation label of numbers and + - * /, got {label!r})"
         )
     return derived
+
+
+def pot_target(example: Example, label: str, task: Task) -> str:
+    """The PoT branch's target text: :func:`pot_program` in its one-line form."""
+    return program_to_line(pot_program(example, label, task))

@@ -42,7 +42,7 @@ from trainers.losses import (
     released_mi_loss,
     sequence_cross_entropy,
 )
-from trainers.multipath import COT_PREFIX, MIXED_PREFIXES, POT_PREFIX, mixed_loss, pot_program
+from trainers.multipath import COT_PREFIX, MIXED_PREFIXES, POT_PREFIX, mixed_loss, pot_target
 
 __all__ = [
     "LABEL_PREFIX",
@@ -112,11 +112,11 @@ class Recipe:
 
     def pairs(self, example: Example, label: str) -> dict[str, Pair]:
         """Source and target text of every branch for one example."""
-        return {"label": Pair(example.input, label)}
+        return {"label": Pair(self.label_source(example), label)}
 
     def label_source(self, example: Example) -> str:
         """What the student reads when asked for the label (validation decoding)."""
-        return example.input
+        return self.label_prefix + example.input
 
     def label_text(self, generated: str) -> str:
         """The label part of a label-branch generation."""
@@ -203,9 +203,6 @@ class DssRecipe(Recipe):
             "label": Pair(LABEL_PREFIX + example.input, label),
             "rationale": Pair(RATIONALE_PREFIX + example.input, self.rationale(example)),
         }
-
-    def label_source(self, example: Example) -> str:
-        return LABEL_PREFIX + example.input
 
     def loss(
         self,
@@ -297,17 +294,14 @@ class MixedRecipe(Recipe):
         target = self.task.single_output_target(self.rationale(example), label)
         return {
             "label": Pair(COT_PREFIX + example.input, target),
-            "pot": Pair(POT_PREFIX + example.input, pot_program(example, label, self.task)),
+            "pot": Pair(POT_PREFIX + example.input, pot_target(example, label, self.task)),
         }
-
-    def label_source(self, example: Example) -> str:
-        return COT_PREFIX + example.input
 
     def label_text(self, generated: str) -> str:
         return self.task.split_single_output(generated)[1]
 
     def tokenizer_texts(self, example: Example, label: str) -> list[str]:
-        program = pot_program(example, label, self.task)
+        program = pot_target(example, label, self.task)
         return [COT_PREFIX + example.input, POT_PREFIX + example.input, program]
 
     def loss(

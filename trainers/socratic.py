@@ -42,10 +42,9 @@ from evalsuite.socratic import (
     solver_input,
     split_decomposition,
 )
-from trainers.batching import Pair
 from trainers.checkpointing import CONFIG_FILE, claim_output
 from trainers.config import TrainConfig
-from trainers.data import load_training_data
+from trainers.data import training_data_for
 from trainers.distributed import Distributed, barrier
 from trainers.manifest import MANIFEST_VERSION
 from trainers.recipes import Recipe
@@ -54,25 +53,19 @@ __all__ = ["STAGES", "DecomposerRecipe", "SolverRecipe", "socratic_prompt", "tra
 
 
 class _StageRecipe(Recipe):
-    """One Socratic student: ``prefix + input`` -> target, like a standard student."""
+    """One Socratic student: ``label_prefix + input`` -> target, like a standard student."""
 
     name = "socratic"
 
-    def pairs(self, example: Example, label: str) -> dict[str, Pair]:
-        return {"label": Pair(self.label_prefix + example.input, label)}
-
-    def label_source(self, example: Example) -> str:
-        return self.label_prefix + example.input
-
     def tokenizer_texts(self, example: Example, label: str) -> list[str]:
-        return [self.label_prefix + example.input, label]
+        return [self.label_source(example)]
 
     @staticmethod
-    def _derived(example: Example, *, suffix: str, input: str, target: str) -> Example:
+    def _derived(example: Example, *, suffix: str, source: str, target: str) -> Example:
         """A stage example: the teacher's Socratic text is its target, gold and teacher alike."""
         return Example(
             id=example.id + suffix,
-            input=input,
+            input=source,
             gold=target,
             split=example.split,
             teacher_label=target,
@@ -90,7 +83,7 @@ class DecomposerRecipe(_StageRecipe):
             self._derived(
                 e,
                 suffix="",
-                input=e.input,
+                source=e.input,
                 target=decomposition_text([s.question for s in socratic_steps(e)]),
             )
             for e in examples
@@ -117,7 +110,7 @@ class SolverRecipe(_StageRecipe):
                     self._derived(
                         e,
                         suffix=f"#{k + 1}",
-                        input=solver_input(e.input, steps[:k], step.question),
+                        source=solver_input(e.input, steps[:k], step.question),
                         target=step.answer,
                     )
                 )
@@ -197,14 +190,7 @@ def _write_manifest(config: TrainConfig, root: Path, started: str) -> None:
 
 def _check_steps(config: TrainConfig) -> None:
     """Every train and valid example has well-formed Socratic steps (else a DataError)."""
-    data = load_training_data(
-        config.task,
-        data_dir=config.data_dir,
-        arith=config.arith,
-        train_fraction=config.train_fraction,
-        seed=config.seed,
-        teacher=False,
-    )
+    data = training_data_for(config, teacher=False)
     for example in [*data.train, *data.valid]:
         socratic_steps(example)
 

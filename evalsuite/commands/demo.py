@@ -3,8 +3,10 @@
 Steps (each resumes when its output exists, so an interrupted demo picks up where it stopped):
 
   1. generate the arith task (seed 0; or load --task with --data-dir)
-  2. train standard, single, dss and mi tiny students, each under a fixed step budget
-  3. score each student on the test split
+  2. train standard, single, dss, mi, mixed (CoT + PoT) and socratic (decomposer + solver) tiny
+     students, each under a fixed step budget
+  3. score each student on the test split; the mixed student three ways: CoT path only, PoT
+     path only (both greedy), and a vote over 5 sampled paths of each kind
   4. add the teacher as a run
   5. compare the runs with paired significance tests
   6. estimate label-rationale mutual information
@@ -28,8 +30,12 @@ from evalsuite.errors import UsageError
 NAME = "demo"
 HELP = "run the main job end to end offline (train, score, compare, MI, report)"
 
-RECIPES = ("standard", "single", "dss", "mi")
+RECIPES = ("standard", "single", "dss", "mi", "mixed", "socratic")
 TOTAL_STEPS = 8
+MIXED_SAMPLES = 5
+MIXED_TEMPERATURE = 0.7
+"""The mixed student's vote: 5 sampled paths of each kind at temperature 0.7, the usual
+self-consistency setting (sampling at 1.0 makes a tiny student's single paths much worse)."""
 
 
 @dataclass(frozen=True)
@@ -135,18 +141,39 @@ def _train_students(config: DemoConfig) -> dict[str, Path]:
     return checkpoints
 
 
+def _scorings(recipe: str) -> list[tuple[str, dict[str, Any]]]:
+    """(run name suffix, ScoreConfig options) for each way a student is scored."""
+    from evalsuite.scoring.decoding import DecodingConfig
+
+    if recipe != "mixed":
+        return [(recipe, {})]
+    vote = DecodingConfig(num_samples=MIXED_SAMPLES, temperature=MIXED_TEMPERATURE)
+    return [
+        ("mixed-cot", {"paths": "cot"}),
+        ("mixed-pot", {"paths": "pot"}),
+        ("mixed", {"paths": "multi", "decoding": vote}),
+    ]
+
+
 def _score_students(config: DemoConfig, checkpoints: dict[str, Path]) -> list[Path]:
     from evalsuite.scoring.scorer import ScoreConfig, score_checkpoint
 
     runs = []
     for recipe, checkpoint in checkpoints.items():
-        out = config.runs / f"{config.task}-{recipe}-test"
-        score_checkpoint(
-            checkpoint,
-            ScoreConfig(task=config.task, split="test", data_dir=config.data_dir, batch_size=64),
-            out=out,
-        )
-        runs.append(out)
+        for name, options in _scorings(recipe):
+            out = config.runs / f"{config.task}-{name}-test"
+            score_checkpoint(
+                checkpoint,
+                ScoreConfig(
+                    task=config.task,
+                    split="test",
+                    data_dir=config.data_dir,
+                    batch_size=64,
+                    **options,
+                ),
+                out=out,
+            )
+            runs.append(out)
     return runs
 
 
@@ -169,7 +196,11 @@ def run_demo(config: DemoConfig) -> dict[str, Any]:
     _describe_data(config)
     _step(2, f"training {', '.join(RECIPES)} students ({config.max_steps} steps each)")
     checkpoints = _train_students(config)
-    _step(3, "scoring each student on the test split")
+    _step(
+        3,
+        "scoring each student on the test split (mixed: CoT only, PoT only, and a vote over "
+        f"{MIXED_SAMPLES} sampled paths of each kind)",
+    )
     runs = _score_students(config, checkpoints)
     _step(4, "adding the teacher as a run")
     runs.append(_import_teacher(config))
@@ -188,8 +219,9 @@ def run_demo(config: DemoConfig) -> dict[str, Any]:
     if result.mi is not None:
         print(render_markdown(result.mi), file=sys.stderr)
     _step(7, f"report written to {config.out}")
-    _step(8, "main table")
-    return {"runs": runs, "report": result, "main_table": render_markdown(result.main)}
+    _step(8, "main table, and the mixed student's single paths next to its vote")
+    tables = [render_markdown(t) for t in (result.main, result.paths) if t is not None]
+    return {"runs": runs, "report": result, "tables": "\n".join(tables)}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -203,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     outcome = run_demo(config)
-    print(outcome["main_table"])
+    print(outcome["tables"])
     print(f"Report: {config.out}/summary.md (tables in {config.out}/tables, figures in "
           f"{config.out}/figures)")  # fmt: skip
     print(f"Explore the runs: streamlit run app.py -- --runs {config.runs}")

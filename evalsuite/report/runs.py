@@ -28,7 +28,17 @@ __all__ = [
     "run_seed",
 ]
 
-METHOD_ORDER = ("standard", "single", "dss", "mi", "mixed", "socratic", "teacher")
+METHOD_ORDER = (
+    "standard",
+    "single",
+    "dss",
+    "mi",
+    "mixed-cot",
+    "mixed-pot",
+    "mixed",
+    "socratic",
+    "teacher",
+)
 """Rows of the main table in this order when present; other methods follow as first seen."""
 
 Progress = Callable[[str], None]
@@ -70,16 +80,25 @@ def read_runs(paths: Sequence[str | os.PathLike[str]]) -> list[Run]:
 def run_method(manifest: Mapping[str, Any]) -> str | None:
     """The method a manifest records: ``teacher`` for a teacher run, a student's recipe, or None.
 
+    A mixed student scored on one kind of path (``score --paths cot|pot``) is its own method,
+    ``mixed-cot`` or ``mixed-pot``: its runs are not seeds of the multi-path ``mixed`` runs.
+
     Examples
     --------
     >>> run_method({"kind": "student", "model": {"recipe": "dss"}}), run_method({"kind": "x"})
     ('dss', None)
+    >>> run_method({"kind": "student", "model": {"recipe": "mixed"}, "decoding": {"paths": "pot"}})
+    'mixed-pot'
     """
     if manifest.get("kind") == "teacher":
         return "teacher"
     model = manifest.get("model")
     recipe = model.get("recipe") if isinstance(model, Mapping) else None
-    return recipe if isinstance(recipe, str) and recipe else None
+    if not isinstance(recipe, str) or not recipe:
+        return None
+    decoding = manifest.get("decoding")
+    mode = decoding.get("paths") if isinstance(decoding, Mapping) else None
+    return f"{recipe}-{mode}" if mode in ("cot", "pot") else recipe
 
 
 def run_seed(manifest: Mapping[str, Any]) -> int | None:

@@ -5,7 +5,9 @@ A mixed student answers through two prompts (``PromptFormat.path_prefixes``): ``
 Path modes: ``cot`` or ``pot`` (single-path: only that kind) and ``multi`` (both kinds). With
 ``--num-samples K`` each kind gets K sampled paths, else one greedy path each.
 
-PoT programs are model output: they run only in the sandbox (:mod:`evalsuite.scoring.sandbox`),
+PoT programs are model output, written in one line (:mod:`evalsuite.program_text`) and turned
+back into programs before they run; a path's ``text`` is the program that ran. They run only in
+the sandbox (:mod:`evalsuite.scoring.sandbox`),
 all programs of a batch in one call on a pool that stays open across batches. A program that
 breaks a limit is a failed path (``ok`` false, ``error`` with its kind); scoring goes on.
 
@@ -29,6 +31,7 @@ from typing import Any
 from evalsuite.checkpoint import PromptFormat
 from evalsuite.errors import DataError, UsageError
 from evalsuite.example import Example
+from evalsuite.program_text import line_to_program
 from evalsuite.scoring.decoding import DecodingConfig
 from evalsuite.scoring.formats import ScoredExample, batch_seed
 from evalsuite.scoring.records import LabelScore, PathOutput, build_record
@@ -220,11 +223,14 @@ def score_mixed_batch(
             seed=batch_seed(decoding.seed, kind, ids),
         )
 
+    programs: list[str] = []
     results: list[SandboxResult] = []
     if "pot" in generated:
         if sandbox is None:
             raise UsageError("scoring PoT paths needs a sandbox")
-        results = sandbox.run(generated["pot"].texts)  # the whole batch's programs at once
+        # Students write programs in one line (tokenizers drop newlines): restore them first.
+        programs = [line_to_program(text) for text in generated["pot"].texts]
+        results = sandbox.run(programs)  # the whole batch's programs at once
 
     scored = []
     for i, example in enumerate(examples):
@@ -232,11 +238,11 @@ def score_mixed_batch(
         for kind, gen in generated.items():
             k = gen.paths_per_prompt
             for row in range(i * k, (i + 1) * k):
-                text, lps = gen.texts[row], gen.token_log_probs[row]
+                lps = gen.token_log_probs[row]
                 paths.append(
-                    _cot_path(task, example, text, lps)
+                    _cot_path(task, example, gen.texts[row], lps)
                     if kind == "cot"
-                    else _pot_path(task, example, text, lps, results[row])
+                    else _pot_path(task, example, programs[row], lps, results[row])
                 )
         outcome = vote(paths, task.same_answer)
         chosen = paths[outcome.index]

@@ -104,7 +104,7 @@ def test_scoring_runs_programs_in_the_sandbox_and_contains_hostile_ones(tmp_path
 def test_single_path_modes_and_missing_prefix():
     examples = [_example(0, "( 3 + 4 )")]
     outputs = {"cot: question 0": [("So the answer is ( 3 + 4 )", 0.5)] * 2,
-               "pot: question 0": [("ans = 8", 0.5), ("ans = 7", 0.4)]}  # fmt: skip
+               "pot: question 0": [("ans = 8", 0.5), ("a = 3 <nl> ans = a + 4", 0.4)]}  # fmt: skip
     decoding = DecodingConfig(num_samples=2)
     cot = score_mixed_batch(
         FakeStudent(outputs), ARITH, PROMPT, examples, decoding=decoding, max_new_tokens=8,
@@ -117,6 +117,7 @@ def test_single_path_modes_and_missing_prefix():
             sandbox=sandbox, mode="pot",
         )[0].record  # fmt: skip
     assert [p["answer"] for p in pot["paths"]] == ["8", "7"]
+    assert pot["paths"][1]["text"] == "a = 3\nans = a + 4"  # the one-line form, restored and run
     assert pot["answer"] == "8" and not pot["correct"]  # 1 vs 1: the more probable path
     bare = PromptFormat(recipe="mixed", task="arith", output="mixed", path_prefixes={"cot": "c"})
     with pytest.raises(DataError, match=r"no 'pot' entry in path_prefixes \(has: cot\)"):

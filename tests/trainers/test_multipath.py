@@ -12,6 +12,7 @@ from transformers import AutoTokenizer
 from evalsuite.data import ArithConfig, load_examples
 from evalsuite.errors import DataError
 from evalsuite.example import Example
+from evalsuite.program_text import line_to_program, program_to_line
 from evalsuite.scoring.sandbox import run_programs
 from evalsuite.tasks import get_task
 from evalsuite.tasks.arithmetic_eval import evaluate_expression
@@ -95,8 +96,9 @@ def test_user_jsonl_pot_field_reaches_the_mixed_recipe(tmp_path):
     config = make_config(recipe="mixed", task="svamp", out=str(tmp_path / "ckpt"))
     recipe = get_recipe(config, SVAMP)
     pairs = [recipe.pairs(e, e.gold) for e in examples]
-    assert pairs[0]["pot"].target == "tom = 2\nans = tom + 3"
-    assert pairs[1]["pot"].target == "t1 = 4.0 * 5.0\nans = t1"
+    # one line each: tokenizers turn newlines into spaces (evalsuite.program_text)
+    assert pairs[0]["pot"].target == "tom = 2 <nl> ans = tom + 3"
+    assert pairs[1]["pot"].target == "t1 = 4.0 * 5.0 <nl> ans = t1"
     assert pairs[1]["pot"].source == "pot: Ann has 4 and 5."
     assert pairs[1]["label"].source == "cot: Ann has 4 and 5."
     assert pairs[1]["label"].target == "4 * 5 = 20. So the answer is ( 4.0 * 5.0 )"
@@ -115,11 +117,17 @@ def test_one_real_mixed_step_through_the_cli(train_cli):
         assert row["cot"] > 0 and row["pot"] > 0
     assert set(manifest["curves"]["valid"][-1]) >= {"loss", "cot", "pot", "accuracy"}
     assert all(torch.isfinite(t).all() for t in weights(out).values())
-    # PoT programs are in the tiny tokenizer's corpus: they encode without unknown pieces.
+    # PoT programs survive the tiny tokenizer in their one-line form: no unknown pieces, and
+    # decoding gives back the very program (a raw program would lose its newlines).
     tokenizer = AutoTokenizer.from_pretrained(out, local_files_only=True)
     programs = [e.extra["pot"] for e in load_examples(ARITH_TASK, "train", arith=ARITH_CONFIG)]
-    for ids in tokenizer(programs)["input_ids"]:
+    for program, ids in zip(
+        programs, tokenizer([program_to_line(p) for p in programs])["input_ids"], strict=True
+    ):
         assert tokenizer.unk_token_id not in ids
+        decoded = tokenizer.decode(ids, skip_special_tokens=True)
+        assert line_to_program(decoded) == program
+    assert "\n" not in tokenizer.decode(tokenizer(programs[0])["input_ids"])
 
 
 def test_lam_is_refused_for_other_recipes_and_with_alpha(train_cli):
