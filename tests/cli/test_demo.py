@@ -25,3 +25,15 @@ def test_bad_demo_options_exit_2_before_any_work(
     lines = result.err.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.err
     assert not work.exists() and not out.exists()
+
+
+def test_the_mixed_student_is_scored_alone_on_each_path_and_by_vote() -> None:
+    from evalsuite.commands.demo import MIXED_SAMPLES, RECIPES, _scorings
+
+    assert {"mixed", "socratic"} <= set(RECIPES)
+    assert _scorings("dss") == [("dss", {})] and _scorings("socratic") == [("socratic", {})]
+    scorings = dict(_scorings("mixed"))
+    assert list(scorings) == ["mixed-cot", "mixed-pot", "mixed"]
+    assert scorings["mixed-cot"] == {"paths": "cot"} and scorings["mixed-pot"] == {"paths": "pot"}
+    vote = scorings["mixed"]
+    assert vote["paths"] == "multi" and vote["decoding"].num_samples == MIXED_SAMPLES

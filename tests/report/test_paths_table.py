@@ -42,9 +42,17 @@ def _socratic_record(i: int) -> dict[str, Any]:
     return rec
 
 
-def _write(root: Path, name: str, records: list[dict[str, Any]]) -> Path:
+def _write(
+    root: Path,
+    name: str,
+    records: list[dict[str, Any]],
+    *,
+    recipe: str | None = None,
+    paths: str | None = None,
+) -> Path:
     manifest = {"name": name, "kind": "student", "task": "arith", "split": "test",
-                "model": {"path": f"/ckpt/{name}", "recipe": name}}  # fmt: skip
+                "model": {"path": f"/ckpt/{name}", "recipe": recipe or name},
+                "decoding": {"paths": paths}}  # fmt: skip
     writer = RunWriter(root / name, manifest)
     writer.append(records)
     writer.finish([r["id"] for r in records])
@@ -99,3 +107,18 @@ def test_no_paths_no_table(tmp_path: Path) -> None:
     result = build_report(read_runs(runs), tmp_path / "report", ReportConfig(mi_estimators=()))
     assert result.paths is None and not (tmp_path / "report" / "tables" / "paths.tex").exists()
     assert json.loads((tmp_path / "report" / "report.json").read_text())["paths"] == []
+
+
+def test_single_path_runs_of_a_mixed_student_are_methods_of_their_own(tmp_path: Path) -> None:
+    """Scored with --paths cot / pot, one checkpoint gives runs that are not seeds of each other."""
+    cot = [record(f"m{i}", gold="7", correct=i < 2) for i in range(10)]
+    for r in cot:
+        r["paths"] = [{"kind": "cot", "answer": r["answer"], "ok": True, "correct": r["correct"]}]
+    runs = [
+        _write(tmp_path, "a", [_mixed_record(i) for i in range(10)], recipe="mixed", paths="multi"),
+        _write(tmp_path, "b", cot, recipe="mixed", paths="cot"),
+    ]
+    result = build_report(read_runs(runs), tmp_path / "report", ReportConfig(mi_estimators=()))
+    assert list(result.main.rows) == ["mixed-cot", "mixed"]  # METHOD_ORDER: single paths first
+    assert result.paths is not None and list(result.paths.rows) == ["mixed-cot", "mixed"]
+    assert result.main.cells[("mixed-cot", "arith")].value == 20.0
