@@ -58,3 +58,10 @@ def test_prompt_format_is_validated() -> None:
         PromptFormat(recipe="cot", task="arith", output="label")
     with pytest.raises(UsageError, match="needs a rationale_prefix"):
         PromptFormat(recipe="dss", task="arith", output="multitask")
+    with pytest.raises(UsageError, match="socratic prompt format needs path_prefixes for exactly"):
+        PromptFormat(recipe="socratic", task="arith", output="socratic")
+    with pytest.raises(UsageError, match=r"got \['../x', 'decompose'\]"):
+        PromptFormat(
+            recipe="socratic", task="arith", output="socratic",
+            path_prefixes={"decompose": "d: ", "../x": "s: "},
+        )  # fmt: skip

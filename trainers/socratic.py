@@ -143,10 +143,9 @@ def socratic_prompt(config: TrainConfig) -> PromptFormat:
     )
 
 
-def _student_summary(stage_dir: Path) -> dict[str, Any]:
-    manifest = read_json(stage_dir / TRAIN_MANIFEST)
+def _student_summary(stage: str, manifest: dict[str, Any]) -> dict[str, Any]:
     return {
-        "path": stage_dir.name,
+        "path": stage,
         "status": manifest.get("status"),
         "steps": manifest.get("steps"),
         "best": manifest.get("best"),
@@ -158,9 +157,10 @@ def _student_summary(stage_dir: Path) -> dict[str, Any]:
 
 def _write_manifest(config: TrainConfig, root: Path, started: str) -> None:
     """The checkpoint's manifest: how to prompt it, and a summary of its two students."""
-    students = {stage: _student_summary(root / stage) for stage in STAGES}
-    decomposer = read_json(root / "decompose" / TRAIN_MANIFEST)
-    data = dict(decomposer.get("data", {}))
+    manifests = {stage: read_json(root / stage / TRAIN_MANIFEST) for stage in STAGES}
+    students = {stage: _student_summary(stage, m) for stage, m in manifests.items()}
+    # One decomposer example per problem: its data block counts problems.
+    data = dict(manifests["decompose"].get("data", {}))
     data["n_problems_train"] = data.pop("n_train", None)
     data["n_problems_valid"] = data.pop("n_valid", None)
     complete = all(s["status"] == "complete" for s in students.values())
