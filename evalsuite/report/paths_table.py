@@ -9,9 +9,10 @@ did not run, and how often a CoT and a PoT path of one example agree. The number
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
+from evalsuite.report.analysis import ReportAnalysis
 from evalsuite.report.runs import ReportRun, ordered
 from evalsuite.report.tables import Cell, Table
 
@@ -37,10 +38,9 @@ def _paths_per_record(run: ReportRun) -> str:
     return " + ".join(f"{n} {kind}" for kind, n in counts.items())
 
 
-def paths_table(
-    runs: Sequence[ReportRun], summaries: Mapping[str, Mapping[str, Any]]
-) -> tuple[Table | None, list[dict[str, Any]]]:
+def paths_table(analysis: ReportAnalysis) -> tuple[Table | None, list[dict[str, Any]]]:
     """The table (None when no run has paths) and its numbers for report.json."""
+    runs, summaries = analysis.runs, analysis.summaries
     with_paths = [r for r in runs if summaries[r.name].get("paths")]
     if not with_paths:
         return None, []

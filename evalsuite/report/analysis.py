@@ -1,0 +1,267 @@
+"""What a report computes before it lays anything out: each run's summary, the comparisons with
+the baseline and the mutual-information estimates, gathered in one :class:`ReportAnalysis` that
+every table module reads.
+
+Every number comes from :mod:`evalsuite.metrics`, with the calls ``evalsuite metrics``,
+``compare`` and ``mi`` make and the same seed, so the report and those verbs agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from evalsuite.errors import UsageError
+from evalsuite.metrics import significance as sig
+from evalsuite.metrics.mutual_info import MIConfig, MIEstimate
+from evalsuite.report.config import ReportConfig
+from evalsuite.report.runs import METHOD_ORDER, Progress, ReportRun, ordered
+from evalsuite.scoring.rundir import REPRESENTATIONS, Run
+
+__all__ = [
+    "INTERSECT_HINT",
+    "MIN_MI_PAIRS",
+    "MI_KEYS",
+    "Pairing",
+    "ReportAnalysis",
+    "analyse",
+    "groups",
+    "pairings",
+]
+
+MI_KEYS = ("label_repr", "rationale_repr")
+MIN_MI_PAIRS = 10
+"""Fewer complete pairs than this give no estimate (as `evalsuite mi` refuses them)."""
+INTERSECT_HINT = "pass --intersect to compare on the examples the runs share"
+
+Pairing = tuple[str, list[ReportRun], list[ReportRun]]
+"""(task, a method's runs, the baseline's runs on that task)."""
+
+
+@dataclass(frozen=True)
+class ReportAnalysis:
+    """Every number a report shows, before any table is laid out.
+
+    Attributes
+    ----------
+    runs : tuple of ReportRun
+        The runs, described (method, task, split, label), in the order given.
+    config : ReportConfig
+    summaries : mapping of str to mapping
+        Run name -> :func:`evalsuite.metrics.summary.summarize_run` of its records.
+    comparisons : list of dict
+        One entry per method that shares a task with the baseline (report.json's
+        ``comparisons``), with Holm-adjusted p-values.
+    estimates : list of (ReportRun, MIEstimate)
+        Every mutual-information estimate made.
+    skipped : list of dict
+        ``run``, ``estimator``, ``reason`` for each estimate that could not be made.
+    """
+
+    runs: tuple[ReportRun, ...]
+    config: ReportConfig
+    summaries: Mapping[str, Mapping[str, Any]]
+    comparisons: list[dict[str, Any]]
+    estimates: list[tuple[ReportRun, MIEstimate]]
+    skipped: list[dict[str, str]]
+
+
+def groups(runs: Sequence[ReportRun]) -> dict[tuple[str, str], list[ReportRun]]:
+    """(method, task) -> its runs, in table order."""
+    grouped: dict[tuple[str, str], list[ReportRun]] = {}
+    for r in runs:
+        grouped.setdefault((r.method, r.task), []).append(r)
+    return grouped
+
+
+def _compare(
+    task: str, members: Sequence[ReportRun], base: Sequence[ReportRun], config: ReportConfig
+) -> dict[str, Any]:
+    """One method against the baseline on one task, by whichever test the run counts allow."""
+    from evalsuite.metrics.comparison import compare_records
+
+    method, baseline = members[0].method, base[0].method
+    entry: dict[str, Any] = {
+        "task": task,
+        "method": method,
+        "baseline": baseline,
+        "runs": [r.name for r in members],
+        "baseline_runs": [r.name for r in base],
+    }
+    options: dict[str, Any] = {
+        "test": config.test,
+        "intersect": config.intersect,
+        "n_resamples": config.n_resamples,
+        "rng": config.seed,
+        "hint": INTERSECT_HINT,
+    }
+    if len(members) == 1 and len(base) == 1:
+        result = compare_records(
+            [(members[0].name, members[0].run.records), (base[0].name, base[0].run.records)],
+            **options,
+        )
+        outcome = result["pair"]
+    else:
+        result = compare_records(
+            [],
+            [
+                (method, [(r.name, r.run.records) for r in members]),
+                (baseline, [(r.name, r.run.records) for r in base]),
+            ],
+            **options,
+        )
+        outcome = (result["group_tests"] or [None])[0]
+    entry["n"] = result["n"]
+    entry["dropped"] = result["dropped"]
+    entry["result"] = result
+    if outcome is None:
+        entry.update(
+            test=None, difference=None, p_value=None, low=None, high=None, significant=False
+        )
+        entry["note"] = (
+            f"no test: comparing across seeds needs two or more runs of each method "
+            f"({method} has {len(members)}, {baseline} has {len(base)})"
+        )
+        return entry
+    significant = outcome["p_value"] < config.alpha and outcome["difference"] > 0
+    entry.update(
+        test=outcome["test"],
+        difference=outcome["difference"],
+        p_value=outcome["p_value"],
+        low=outcome.get("low"),
+        high=outcome.get("high"),
+        significant=bool(significant),
+        n_resamples=outcome.get("n_resamples"),
+        note=None,
+    )
+    return entry
+
+
+def pairings(
+    grouped: Mapping[tuple[str, str], list[ReportRun]], config: ReportConfig
+) -> list[Pairing]:
+    """(task, method's runs, baseline's runs) for every method that shares a task with the
+    baseline, checked now (known baseline, runs on the same examples) so that bad input is
+    refused before any work."""
+    from evalsuite.metrics.pairing import align_runs
+
+    if config.baseline is None:
+        return []
+    methods = ordered([method for method, _ in grouped], METHOD_ORDER)
+    if config.baseline not in methods:
+        raise UsageError(
+            f"--baseline {config.baseline}: no run has this method; methods: {', '.join(methods)}"
+        )
+    found = []
+    for (method, task), members in grouped.items():
+        base = grouped.get((config.baseline, task))
+        if base is not None and method != config.baseline:
+            align_runs(
+                [(r.name, r.run.records) for r in [*members, *base]],
+                intersect=config.intersect,
+                hint=INTERSECT_HINT,
+            )
+            found.append((task, members, base))
+    return found
+
+
+def _comparisons(
+    paired: Sequence[Pairing], config: ReportConfig, say: Progress
+) -> list[dict[str, Any]]:
+    """Each pairing tested, then the p-values of all tested ones Holm-adjusted together."""
+    comparisons = []
+    for task, members, base in paired:
+        say(f"comparing {members[0].method} with {base[0].method} on {task}")
+        comparisons.append(_compare(task, members, base, config))
+    tested = [c for c in comparisons if c["p_value"] is not None]
+    for c, p in zip(tested, sig.holm_adjust([c["p_value"] for c in tested]), strict=True):
+        c["p_holm"] = float(p)
+    return comparisons
+
+
+def _probe_labels(run: Run, ids: Sequence[str]) -> list[str] | None:
+    """The run's answers in the representations' order, for the probe (closed label sets)."""
+    by_id = {r["id"]: r for r in run.records}
+    answers = [by_id.get(i, {}).get("answer") for i in ids]
+    if not any(r.get("label_probs") for r in run.records) or not ids or None in answers:
+        return None
+    return [str(a) for a in answers]
+
+
+def _mutual_information(
+    runs: Sequence[ReportRun], config: ReportConfig, say: Progress
+) -> tuple[list[tuple[ReportRun, MIEstimate]], list[dict[str, str]]]:
+    """Every configured estimator on every run that has representations.npz.
+
+    A run or estimator that cannot give a number (no rationale representations, as for a
+    label-only student; a probe without a closed label set; a degenerate representation) is
+    skipped with its reason, which summary.md and report.json show: one such run does not
+    stop the report. ``evalsuite mi`` on that run raises the same reason as an error.
+    """
+    from evalsuite.metrics.mutual_info import complete_pairs, estimate_mutual_information
+
+    estimates, skipped = [], []
+
+    def skip(r: ReportRun, name: str, reason: str) -> None:
+        say(f"mutual information ({name}) skipped for {r.name}: {reason}")
+        skipped.append({"run": r.name, "estimator": name, "reason": reason})
+
+    for r in runs:
+        reps = r.run.representations() if config.mi_estimators else None
+        if reps is None:
+            continue
+        missing = next((key for key in MI_KEYS if key not in reps), None)
+        ids = [str(i) for i in reps.get("ids", [])]
+        if missing is None:  # leave out examples without a representation (NaN rows)
+            keep = complete_pairs(reps[MI_KEYS[0]], reps[MI_KEYS[1]])
+            reps = {key: reps[key][keep] for key in MI_KEYS}
+            ids = [i for i, k in zip(ids, keep, strict=True) if k]
+        for name in config.mi_estimators:
+            labels = _probe_labels(r.run, ids) if name == "probe" else None
+            if missing is not None:
+                skip(r, name, f"{REPRESENTATIONS} has no '{missing}'")
+            elif len(ids) < MIN_MI_PAIRS:
+                skip(
+                    r, name, f"{len(ids)} examples have both representations; needs {MIN_MI_PAIRS}"
+                )
+            elif name == "probe" and labels is None:
+                skip(r, name, "needs a closed label set and an answer per example")
+            else:
+                say(f"estimating mutual information ({name}) for {r.name}")
+                try:
+                    estimate = estimate_mutual_information(
+                        name, reps[MI_KEYS[0]], reps[MI_KEYS[1]], labels=labels,
+                        config=MIConfig(), rng=config.seed,
+                    )  # fmt: skip
+                except ValueError as err:  # x and y in the message: the two arrays
+                    skip(r, name, f"{err} (x = {MI_KEYS[0]}, y = {MI_KEYS[1]})")
+                    continue
+                estimates.append((r, estimate))
+    return estimates, skipped
+
+
+def analyse(
+    runs: Sequence[ReportRun], paired: Sequence[Pairing], config: ReportConfig, say: Progress
+) -> ReportAnalysis:
+    """Summaries, comparisons and MI estimates of ``runs``, checked beforehand by
+    :func:`pairings` (which gives ``paired``)."""
+    from evalsuite.metrics.summary import summarize_run
+    from evalsuite.report.explorer import task_same_answer
+
+    summaries = {}
+    for r in runs:
+        say(f"summarising {r.name} ({len(r.run.records)} records)")
+        summaries[r.name] = summarize_run(
+            r.run.records, same_answer=task_same_answer(r.task), rng=config.seed
+        )
+    comparisons = _comparisons(paired, config, say)
+    estimates, skipped = _mutual_information(runs, config, say)
+    return ReportAnalysis(
+        runs=tuple(runs),
+        config=config,
+        summaries=summaries,
+        comparisons=comparisons,
+        estimates=estimates,
+        skipped=skipped,
+    )

@@ -1,0 +1,79 @@
+"""How a report is made: :class:`ReportConfig`, validated once and saved in report.json."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from evalsuite.errors import UsageError
+from evalsuite.metrics import significance as sig
+from evalsuite.metrics.mutual_info import ESTIMATORS
+
+__all__ = ["ReportConfig"]
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """How a report is made; saved in report.json.
+
+    Attributes
+    ----------
+    baseline : str or None
+        Method the dagger compares against (None: no significance marks).
+    test : str
+        Paired test of one run against one baseline run: a key of
+        :data:`evalsuite.metrics.significance.PAIRED_TESTS`. Methods with several runs (seeds)
+        on both sides are compared by Welch's t-test across seeds instead.
+    alpha : float
+        Significance level of the dagger.
+    n_resamples : int
+        Resamples of the bootstrap and permutation tests.
+    mi_estimators : tuple of str
+        Keys of :data:`evalsuite.metrics.mutual_info.ESTIMATORS` run on every run with
+        representations.npz; empty for none.
+    intersect : bool
+        Compare on the examples two runs share instead of refusing runs with different ids.
+    figures : bool
+        Draw the figures (the slowest part of a report).
+    seed : int
+        Seed of every random computation. Each comparison and summary is seeded with it afresh,
+        so each equals what ``evalsuite compare/metrics/mi --seed SEED`` prints for those runs.
+    overwrite : bool
+        Replace an existing report at ``out``.
+    methods : mapping of str to str
+        ``RUN -> method`` for runs whose manifest does not say (RUN: the path or the run name).
+    """
+
+    baseline: str | None = None
+    test: str = "bootstrap"
+    alpha: float = 0.05
+    n_resamples: int = 10_000
+    mi_estimators: tuple[str, ...] = ("ksg",)
+    intersect: bool = False
+    figures: bool = True
+    seed: int = 0
+    overwrite: bool = False
+    methods: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.test not in sig.PAIRED_TESTS:
+            raise UsageError(f"--test {self.test}: choose from {', '.join(sig.PAIRED_TESTS)}")
+        if not 0.0 < self.alpha < 1.0:
+            raise UsageError(f"--alpha {self.alpha}: must be between 0 and 1 (exclusive)")
+        if self.n_resamples < 1:
+            raise UsageError(f"--n-resamples {self.n_resamples}: must be a positive integer")
+        unknown = [name for name in self.mi_estimators if name not in ESTIMATORS]
+        if unknown:
+            raise UsageError(
+                f"--mi-estimators {unknown[0]}: unknown estimator; "
+                f"choose from {', '.join(ESTIMATORS)} (comma-separated) or none"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form for report.json."""
+        return {
+            **asdict(self),
+            "mi_estimators": list(self.mi_estimators),
+            "methods": dict(self.methods),
+        }
