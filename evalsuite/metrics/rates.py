@@ -13,6 +13,8 @@ from typing import Any
 
 from statsmodels.stats.proportion import proportion_confint
 
+from evalsuite.metrics.resampling import Interval
+
 __all__ = ["Rate", "proportion_rate", "rate_of"]
 
 
@@ -35,6 +37,17 @@ class Rate:
     n: int
     low: float | None
     high: float | None
+
+    @property
+    def interval(self) -> Interval | None:
+        """The Wilson interval as an :class:`Interval` (None at n=0), for tables that say which.
+
+        >>> proportion_rate(0, 5).interval.high  # doctest: +ELLIPSIS
+        0.4344...
+        """
+        if self.low is None or self.high is None:
+            return None
+        return Interval(self.low, self.high, "wilson")
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form ``{"value", "k", "n", "low", "high"}``."""

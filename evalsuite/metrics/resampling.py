@@ -7,13 +7,85 @@ state, so the same seed gives the same number.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["RandomState", "as_generator", "bootstrap_index_chunks", "percentile_interval"]
+__all__ = [
+    "Interval",
+    "RandomState",
+    "as_generator",
+    "bootstrap_index_chunks",
+    "percentile_interval",
+    "resampling_p_value",
+]
 
 RandomState = np.random.Generator | int | None
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A two-sided interval and how it was obtained, so a table can say which interval it shows.
+
+    Intervals are generally not symmetric around their estimate (Wilson, bootstrap percentile),
+    so they travel as their two ends, never as a half-width.
+
+    Attributes
+    ----------
+    low, high : float
+        The two ends, ``low <= high``.
+    method : str
+        What produced it, e.g. ``"wilson"``, ``"bootstrap percentile"``.
+    level : float
+        Nominal coverage, ``1 - alpha``.
+
+    Examples
+    --------
+    >>> Interval(0.0, 0.434, "wilson").contains(0.2)
+    True
+    """
+
+    low: float
+    high: float
+    method: str
+    level: float = 0.95
+
+    def __post_init__(self) -> None:
+        if not self.low <= self.high:
+            raise ValueError(f"an interval needs low <= high, got [{self.low}, {self.high}]")
+        if not 0.0 < self.level < 1.0:
+            raise ValueError(f"an interval's level must be in (0, 1), got {self.level}")
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` lies in ``[low, high]``."""
+        return self.low <= value <= self.high
+
+    def as_dict(self) -> dict[str, float | str]:
+        """JSON form."""
+        return {"low": self.low, "high": self.high, "method": self.method, "level": self.level}
+
+
+def resampling_p_value(n_extreme: int, n_resamples: int) -> float:
+    """``(n_extreme + 1) / (n_resamples + 1)``: a Monte-Carlo p-value, never 0.
+
+    The observed data count as one of the equally likely resamples under H0 (Davison & Hinkley
+    1997, eq. 4.11; Phipson & Smyth, "Permutation p-values should never be zero", 2010), so
+    with ``B`` resamples the smallest reportable p-value is ``1 / (B + 1)``.
+
+    Examples
+    --------
+    >>> resampling_p_value(0, 9999)
+    0.0001
+    >>> resampling_p_value(9999, 9999)
+    1.0
+    """
+    if n_resamples < 1 or not 0 <= n_extreme <= n_resamples:
+        raise ValueError(
+            f"need 0 <= n_extreme <= n_resamples and n_resamples >= 1, "
+            f"got {n_extreme} of {n_resamples}"
+        )
+    return (int(n_extreme) + 1) / (int(n_resamples) + 1)
 
 
 def as_generator(rng: RandomState) -> np.random.Generator:

@@ -29,8 +29,10 @@ from evalsuite.metrics.calibration import assign_bins, bin_edges, binned_residua
 from evalsuite.metrics.resampling import (
     RandomState,
     as_generator,
+    Interval,
     bootstrap_index_chunks,
     percentile_interval,
+    resampling_p_value,
 )
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "holm_adjust",
     "mcnemar_test",
     "paired_bootstrap_ece_test",
+    "paired_accuracy_interval",
     "paired_bootstrap_test",
     "paired_permutation_test",
     "pairwise_tests",
@@ -53,36 +56,73 @@ __all__ = [
 
 @dataclass(frozen=True)
 class PairedTestResult:
-    """One paired test of system A against system B.
+    """One paired test of system A against system B, with the decision it supports.
 
     Attributes
     ----------
     test : str
-        ``"mcnemar"``, ``"bootstrap"``, ``"permutation"`` or ``"bootstrap_ece"``.
+        ``"mcnemar"``, ``"bootstrap"``, ``"permutation"``, ``"bootstrap_ece"`` or ``"welch"``.
     difference : float
         The observed statistic of A minus that of B (accuracy, or ECE for ``bootstrap_ece``).
     p_value : float
-        Two-sided.
+        Two-sided. Resampling tests report ``(count + 1) / (B + 1)``, never below ``1/(B+1)``.
+    n : int
+        The units the test is over: the shared (paired) examples, or for ``welch`` the runs.
+    alpha : float
+        The level the decision is taken at (and, for bootstrap tests, ``1 -`` the interval level).
     low, high : float or None
         Percentile interval of the difference (bootstrap tests only).
     details : dict
         Test-specific numbers: McNemar's discordant counts ``only_a_correct`` (b) and
         ``only_b_correct`` (c); ``n_resamples`` of the resampling tests.
+
+    Examples
+    --------
+    >>> r = PairedTestResult("mcnemar", 0.1, 0.03, n=40)
+    >>> r.significant, r.decision(0.01)
+    (True, 'not significant at alpha = 0.01')
     """
 
     test: str
     difference: float
     p_value: float
+    n: int = 0
+    alpha: float = 0.05
     low: float | None = None
     high: float | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not 0.0 < self.alpha < 1.0:
+            raise ValueError(f"alpha must be in (0, 1), got {self.alpha}")
+
+    def significant_at(self, alpha: float) -> bool:
+        """Whether H0 (no difference) is rejected at level ``alpha``: ``p_value <= alpha``."""
+        if not 0.0 < alpha < 1.0:
+            raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+        return bool(self.p_value <= alpha)
+
+    @property
+    def significant(self) -> bool:
+        """Whether the difference is significant at the result's own ``alpha``."""
+        return self.significant_at(self.alpha)
+
+    def decision(self, alpha: float | None = None) -> str:
+        """``"significant at alpha = 0.05"`` or ``"not significant at alpha = 0.05"``."""
+        level = self.alpha if alpha is None else alpha
+        verdict = "significant" if self.significant_at(level) else "not significant"
+        return f"{verdict} at alpha = {level:g}"
+
     def as_dict(self) -> dict[str, Any]:
-        """JSON form."""
+        """JSON form, with the decision at the result's ``alpha``."""
         return {
             "test": self.test,
             "difference": self.difference,
             "p_value": self.p_value,
+            "n": self.n,
+            "alpha": self.alpha,
+            "significant": self.significant,
+            "decision": self.decision(),
             "low": self.low,
             "high": self.high,
             **self.details,
@@ -102,18 +142,23 @@ def _paired(a: ArrayLike, b: ArrayLike) -> tuple[NDArray[np.bool_], NDArray[np.b
 
 
 def _two_sided_shift_p(samples: NDArray[np.float64], observed: float) -> float:
-    """Berg-Kirkpatrick's shifted bootstrap p-value, made two-sided.
+    """Berg-Kirkpatrick's shifted bootstrap p-value, made two-sided, as ``(count+1)/(B+1)``.
 
     Under H0 the bootstrap distribution is re-centred at 0, so the chance of a difference at
     least as extreme as the observed one is the share of ``|s - observed| >= |observed|``
-    (Berg-Kirkpatrick's one-sided ``s > 2 * observed`` taken on both tails).
+    (Berg-Kirkpatrick's one-sided ``s > 2 * observed`` taken on both tails). The observed data
+    count as one resample (:func:`~evalsuite.metrics.resampling.resampling_p_value`), so the
+    p-value is never 0: at least ``1 / (B + 1)``.
     """
     tol = 1e-12 * max(1.0, abs(observed))
-    return float(np.mean(np.abs(samples - observed) >= abs(observed) - tol))
+    extreme = int(np.sum(np.abs(samples - observed) >= abs(observed) - tol))
+    return resampling_p_value(extreme, samples.size)
 
 
 # -- two systems -------------------------------------------------------------------------------
-def mcnemar_test(correct_a: ArrayLike, correct_b: ArrayLike) -> PairedTestResult:
+def mcnemar_test(
+    correct_a: ArrayLike, correct_b: ArrayLike, *, alpha: float = 0.05
+) -> PairedTestResult:
     """McNemar's exact test (statsmodels) on the discordant pairs.
 
     ``b`` counts examples only A gets right, ``c`` those only B gets right; the exact p-value is
@@ -139,6 +184,8 @@ def mcnemar_test(correct_a: ArrayLike, correct_b: ArrayLike) -> PairedTestResult
         test="mcnemar",
         difference=float(x.mean() - y.mean()),
         p_value=p,
+        n=int(x.size),
+        alpha=alpha,
         details={"only_a_correct": only_a, "only_b_correct": only_b},
     )
 
@@ -166,23 +213,58 @@ def paired_bootstrap_test(
     (0.4, True)
     """
     x, y = _paired(correct_a, correct_b)
+    samples = _accuracy_difference_samples(x, y, n_resamples, rng)
+    observed = float(x.mean() - y.mean())
+    low, high = percentile_interval(samples, alpha=alpha)
+    return PairedTestResult(
+        test="bootstrap",
+        difference=observed,
+        p_value=_two_sided_shift_p(samples, observed),
+        n=int(x.size),
+        alpha=alpha,
+        low=low,
+        high=high,
+        details={"n_resamples": int(n_resamples)},
+    )
+
+
+def _accuracy_difference_samples(
+    x: NDArray[np.bool_], y: NDArray[np.bool_], n_resamples: int, rng: RandomState
+) -> NDArray[np.float64]:
+    """Bootstrap draws of ``mean(x) - mean(y)`` over resampled example pairs (multinomial)."""
     if n_resamples < 1:
         raise ValueError(f"n_resamples must be positive, got {n_resamples}")
     n = x.size
     counts = np.array([np.sum(x & ~y), np.sum(~x & y)], dtype=np.float64)
     pvals = np.append(counts / n, max(0.0, 1.0 - counts.sum() / n))
     draws = as_generator(rng).multinomial(n, pvals / pvals.sum(), size=int(n_resamples))
-    samples = (draws[:, 0] - draws[:, 1]) / n
-    observed = float((counts[0] - counts[1]) / n)
-    low, high = percentile_interval(samples, alpha=alpha)
-    return PairedTestResult(
-        test="bootstrap",
-        difference=observed,
-        p_value=_two_sided_shift_p(samples, observed),
-        low=low,
-        high=high,
-        details={"n_resamples": int(n_resamples), "alpha": alpha},
+    return np.asarray((draws[:, 0] - draws[:, 1]) / n, dtype=np.float64)
+
+
+def paired_accuracy_interval(
+    correct_a: ArrayLike,
+    correct_b: ArrayLike,
+    *,
+    n_resamples: int = 10_000,
+    alpha: float = 0.05,
+    rng: RandomState = None,
+) -> Interval:
+    """Paired bootstrap percentile interval of the accuracy difference A - B, on its own.
+
+    A comparison reports this interval whatever test gives its p-value, drawn from an rng
+    stream of its own, so the interval cannot change with the test chosen.
+
+    Examples
+    --------
+    >>> i = paired_accuracy_interval([1, 1, 1, 1, 0], [0, 0, 1, 1, 0], rng=0, n_resamples=2000)
+    >>> i.method, i.low <= 0.4 <= i.high
+    ('paired bootstrap percentile', True)
+    """
+    x, y = _paired(correct_a, correct_b)
+    low, high = percentile_interval(
+        _accuracy_difference_samples(x, y, n_resamples, rng), alpha=alpha
     )
+    return Interval(low, high, "paired bootstrap percentile", 1.0 - alpha)
 
 
 def paired_bootstrap_ece_test(
@@ -229,9 +311,11 @@ def paired_bootstrap_ece_test(
         test="bootstrap_ece",
         difference=observed,
         p_value=_two_sided_shift_p(samples, observed),
+        n=int(x.size),
+        alpha=alpha,
         low=low,
         high=high,
-        details={"n_resamples": int(n_resamples), "alpha": alpha, "n_bins": int(n_bins)},
+        details={"n_resamples": int(n_resamples), "n_bins": int(n_bins)},
     )
 
 
@@ -240,12 +324,16 @@ def paired_permutation_test(
     correct_b: ArrayLike,
     *,
     n_resamples: int = 9999,
+    alpha: float = 0.05,
     rng: RandomState = None,
 ) -> PairedTestResult:
     """Paired permutation (sign-flip) test of the accuracy difference, via scipy.
 
     Under H0 the two systems' outputs are exchangeable within each example, so scipy's
-    ``permutation_test(permutation_type="samples")`` swaps them pair by pair.
+    ``permutation_test(permutation_type="samples")`` swaps them pair by pair. When there are
+    fewer sign flips than ``n_resamples`` scipy enumerates them all (an exact p-value);
+    otherwise its randomised p-value already counts the observed data as one resample,
+    ``(count + 1) / (B + 1)`` per tail, so it is never below ``1 / (B + 1)``.
 
     Examples
     --------
@@ -273,6 +361,8 @@ def paired_permutation_test(
         test="permutation",
         difference=float(result.statistic),
         p_value=float(result.pvalue),
+        n=int(x.size),
+        alpha=alpha,
         details={"n_resamples": int(n_resamples)},
     )
 
@@ -280,16 +370,16 @@ def paired_permutation_test(
 PairedTest = Callable[..., PairedTestResult]
 
 PAIRED_TESTS: dict[str, PairedTest] = {
-    "mcnemar": lambda a, b, *, n_resamples, rng: mcnemar_test(a, b),
-    "bootstrap": lambda a, b, *, n_resamples, rng: paired_bootstrap_test(
-        a, b, n_resamples=n_resamples, rng=rng
+    "mcnemar": lambda a, b, *, n_resamples, rng, alpha=0.05: mcnemar_test(a, b, alpha=alpha),
+    "bootstrap": lambda a, b, *, n_resamples, rng, alpha=0.05: paired_bootstrap_test(
+        a, b, n_resamples=n_resamples, alpha=alpha, rng=rng
     ),
-    "permutation": lambda a, b, *, n_resamples, rng: paired_permutation_test(
-        a, b, n_resamples=n_resamples, rng=rng
+    "permutation": lambda a, b, *, n_resamples, rng, alpha=0.05: paired_permutation_test(
+        a, b, n_resamples=n_resamples, alpha=alpha, rng=rng
     ),
 }
 """Accuracy tests by name, as ``evalsuite compare --test`` offers them:
-``PAIRED_TESTS[name](correct_a, correct_b, n_resamples=..., rng=...)``."""
+``PAIRED_TESTS[name](correct_a, correct_b, n_resamples=..., rng=..., alpha=0.05)``."""
 
 
 # -- three or more systems ---------------------------------------------------------------------
@@ -424,7 +514,7 @@ def group_stats(name: str, values: ArrayLike) -> GroupStats:
     return GroupStats(name, tuple(float(x) for x in v), float(v.mean()), sd)
 
 
-def welch_seed_test(a: GroupStats, b: GroupStats) -> PairedTestResult:
+def welch_seed_test(a: GroupStats, b: GroupStats, *, alpha: float = 0.05) -> PairedTestResult:
     """Welch's t-test (scipy) that two systems' seed-to-seed mean metrics differ.
 
     Seeds, not examples, are the unit here: the question is whether the difference survives
@@ -443,5 +533,7 @@ def welch_seed_test(a: GroupStats, b: GroupStats) -> PairedTestResult:
         test="welch",
         difference=a.mean - b.mean,
         p_value=1.0 if np.isnan(p) else p,
+        n=len(a.values) + len(b.values),
+        alpha=alpha,
         details={"statistic": float(result.statistic), "df": float(result.df)},
     )

@@ -95,3 +95,31 @@ def test_usage_errors() -> None:
         compare_records(runs_with_accuracy([0.5]))
     with pytest.raises(ValueError, match="resamples must be positive"):
         compare_records(runs_with_accuracy([0.5, 0.5]), n_resamples=0)
+
+
+def test_intervals_do_not_depend_on_the_test() -> None:
+    # Issue 14: "its ECE interval changes with --test": the tests and the ECE bootstrap shared
+    # one Generator, so each test consumed a different number of draws before the ECE ran.
+    runs = runs_with_accuracy([0.7, 0.6], n=150)
+    results = [compare_records(runs, test=t, rng=3) for t in ("mcnemar", "bootstrap", "permutation")]
+    ece = {(r["ece_pair"]["low"], r["ece_pair"]["high"], r["ece_pair"]["p_value"]) for r in results}
+    assert len(ece) == 1
+    accuracy = {(r["pair"]["low"], r["pair"]["high"]) for r in results}
+    assert len(accuracy) == 1 and None not in next(iter(accuracy))
+    assert results[0]["pair"]["interval"]["method"] == "paired bootstrap percentile"
+    assert len({r["pair"]["p_value"] for r in results}) == 3  # the tests themselves differ
+
+
+def test_pairs_state_shared_examples_and_the_decision() -> None:
+    runs = runs_with_accuracy([0.9, 0.5, 0.5], n=120)
+    runs[2] = (runs[2][0], runs[2][1][:100])
+    result = compare_records(runs, test="bootstrap", intersect=True, alpha=0.01, rng=0)
+    assert result["alpha"] == 0.01
+    for row in result["pairwise"]:
+        assert row["n_shared"] == 100
+        assert row["significant"] is (row["p_value"] <= 0.01)
+        assert row["significant_holm"] is (row["p_holm"] <= 0.01)
+        assert row["decision"].endswith("at alpha = 0.01")
+        assert row["p_value"] >= 1 / (10_000 + 1)
+    first = result["pairwise"][0]
+    assert (first["a"], first["b"], first["significant"]) == ("r0", "r1", True)

@@ -49,3 +49,18 @@ def test_bad_counts_are_refused() -> None:
         proportion_rate(5, 3)
     with pytest.raises(ValueError, match=r"got k=-1"):
         proportion_rate(-1, 3)
+
+
+def test_wilson_interval_of_zero_out_of_five() -> None:
+    # Issue 14: 0/5 must read [0.0, 43.4] %, not a symmetric "0.0 +- x".
+    interval = proportion_rate(0, 5).interval
+    assert interval is not None and interval.method == "wilson"
+    assert interval.low == pytest.approx(0.0, abs=1e-12)
+    # Wilson upper end at k=0: z^2 / (n + z^2) with z = 1.959964
+    z2 = 1.959963984540054**2
+    assert interval.high == pytest.approx(z2 / (5 + z2), abs=1e-12)
+    assert round(100 * interval.high, 1) == 43.4
+
+
+def test_no_data_has_no_interval() -> None:
+    assert proportion_rate(0, 0).interval is None

@@ -212,3 +212,45 @@ def test_bad_inputs_are_refused() -> None:
         cochrans_q_test([[1, 0, 1]])
     with pytest.raises(ValueError, match="group 'g' has no runs"):
         group_stats("g", [])
+
+
+# -- p-values are never below 1 / (B + 1); decisions --
+@pytest.mark.parametrize("seed", range(40))
+def test_bootstrap_p_value_is_never_below_one_over_b_plus_one(seed: int) -> None:
+    # Issue 14: `compare` printed "p = 0.0e+00" for a bootstrap; a resampling p-value is never 0.
+    rng = np.random.default_rng(seed)
+    n, b = int(rng.integers(5, 300)), int(rng.integers(1, 400))
+    a = rng.random(n) < rng.uniform(0.5, 1.0)
+    c = rng.random(n) < rng.uniform(0.0, 0.5)
+    p = paired_bootstrap_test(a, c, n_resamples=b, rng=seed).p_value
+    assert 1 / (b + 1) <= p <= 1.0
+    conf = rng.random((2, n))
+    p_ece = paired_bootstrap_ece_test(conf[0], a, conf[1], c, n_resamples=b, rng=seed).p_value
+    assert 1 / (b + 1) <= p_ece <= 1.0
+    p_perm = paired_permutation_test(a, c, n_resamples=b, rng=seed).p_value
+    assert 1 / (b + 1) <= p_perm <= 1.0
+
+
+def test_an_overwhelming_difference_gets_exactly_the_floor() -> None:
+    a, b = discordant(200, 0)
+    result = paired_bootstrap_test(a, b, n_resamples=999, rng=0)
+    assert result.p_value == pytest.approx(1 / 1000)
+    assert result.significant and result.decision() == "significant at alpha = 0.05"
+    assert result.n == a.size and result.as_dict()["n"] == a.size
+
+
+@pytest.mark.parametrize("name", sorted(PAIRED_TESTS))
+def test_every_test_states_its_decision_and_shared_examples(name: str) -> None:
+    a, b = discordant(3, 2)
+    result = PAIRED_TESTS[name](a, b, n_resamples=500, rng=0, alpha=0.1)
+    assert result.n == a.size and result.alpha == 0.1
+    assert not result.significant
+    assert result.decision() == "not significant at alpha = 0.1"
+    assert result.significant_at(0.99) is (result.p_value <= 0.99)
+    assert result.as_dict()["significant"] is False
+
+
+def test_decision_refuses_a_bad_alpha() -> None:
+    result = mcnemar_test(*discordant(3, 2))
+    with pytest.raises(ValueError, match="alpha must be in"):
+        result.decision(1.5)
