@@ -27,9 +27,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from evalsuite.metrics.calibration import assign_bins, bin_edges, binned_residual_sums
 from evalsuite.metrics.resampling import (
+    Interval,
     RandomState,
     as_generator,
-    Interval,
     bootstrap_index_chunks,
     percentile_interval,
     resampling_p_value,
@@ -45,8 +45,8 @@ __all__ = [
     "group_stats",
     "holm_adjust",
     "mcnemar_test",
-    "paired_bootstrap_ece_test",
     "paired_accuracy_interval",
+    "paired_bootstrap_ece_test",
     "paired_bootstrap_test",
     "paired_permutation_test",
     "pairwise_tests",

@@ -101,7 +101,8 @@ def test_intervals_do_not_depend_on_the_test() -> None:
     # Issue 14: "its ECE interval changes with --test": the tests and the ECE bootstrap shared
     # one Generator, so each test consumed a different number of draws before the ECE ran.
     runs = runs_with_accuracy([0.7, 0.6], n=150)
-    results = [compare_records(runs, test=t, rng=3) for t in ("mcnemar", "bootstrap", "permutation")]
+    tests = ("mcnemar", "bootstrap", "permutation")
+    results = [compare_records(runs, test=t, rng=3) for t in tests]
     ece = {(r["ece_pair"]["low"], r["ece_pair"]["high"], r["ece_pair"]["p_value"]) for r in results}
     assert len(ece) == 1
     accuracy = {(r["pair"]["low"], r["pair"]["high"]) for r in results}
