@@ -1,7 +1,7 @@
 """Multi-path metrics from run records: accuracy per path kind, voting accuracy, PoT execution
 failures and agreement between paths. Pure functions on records that carry ``paths``.
 
-A path is ``{kind, text, answer, ok, correct}`` (DESIGN.md; ``correct`` is written by the scorer).
+A path is ``{kind, text, answer, ok, correct}`` (docs/runs.md; the scorer writes ``correct``).
 Rates count paths, or pairs of paths, not examples: with k paths per kind an example contributes
 k paths of each kind. Every rate is a :class:`~evalsuite.metrics.rates.Rate` with a Wilson
 interval, None-valued when nothing applies.

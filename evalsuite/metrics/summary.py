@@ -1,6 +1,6 @@
 """One run's summary as a JSON-ready dict: what metrics.json holds and what the explorer shows.
 
-``summarize_run`` reads records only (DESIGN.md field names), so metrics.json can be recomputed
+``summarize_run`` reads records only (fields of docs/runs.md), so metrics.json can be recomputed
 from records.jsonl at any time. Its top-level keys are a contract; add keys, never rename them::
 
     {"n", "accuracy", "extraction_failure", "consistency", "teacher_agreement",
@@ -163,7 +163,7 @@ def summarize_run(
     Parameters
     ----------
     records : sequence of mapping
-        Run records (DESIGN.md): ``correct`` is required; ``answer``, ``extraction``,
+        Run records (docs/runs.md): ``correct`` is required; ``answer``, ``extraction``,
         ``confidence``, ``consistent``, ``rationale`` and ``teacher`` are used when present.
     same_answer : callable, optional
         How to compare a student answer with the teacher's label (``task.same_answer``);

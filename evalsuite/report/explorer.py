@@ -58,7 +58,7 @@ __all__ = [
 RUNS_ENV = "EVALSUITE_RUNS"
 USAGE = "streamlit run app.py -- --runs DIR"
 
-# DESIGN.md's record fields, in the order a CSV lists them; other fields follow, sorted.
+# The record fields of docs/runs.md, in the order a CSV lists them; other fields follow, sorted.
 RECORD_FIELDS = (
     "id",
     "input",
@@ -155,7 +155,7 @@ class RunEntry:
 def list_runs(root: str | os.PathLike[str]) -> list[RunEntry]:
     """The run directories under ``root`` (``root`` itself included), sorted by name.
 
-    A run directory is one holding both ``manifest.json`` and ``records.jsonl`` (DESIGN.md).
+    A run directory is one holding both ``manifest.json`` and ``records.jsonl`` (docs/runs.md).
     Hidden directories are skipped.
 
     Raises
@@ -572,11 +572,11 @@ def _csv_cell(value: Any) -> Any:
 
 
 def records_csv(records: Sequence[Mapping[str, Any]]) -> bytes:
-    """The records as UTF-8 CSV: DESIGN.md's fields first, then any others sorted.
+    """The records as UTF-8 CSV: the record fields of docs/runs.md first, then any others sorted.
 
     Nested fields (``label_probs``, ``paths``, ``teacher``, ``extraction``) are JSON text; null is
     an empty cell. Fields that no record has are left out; with no records at all, the header
-    lists DESIGN.md's fields, so the file still says what it would hold.
+    lists the record fields of docs/runs.md, so the file still says what it would hold.
 
     Examples
     --------

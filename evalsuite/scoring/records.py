@@ -1,4 +1,4 @@
-"""Run records (DESIGN.md) from what a model said: answer, correctness, confidence, consistency.
+"""Run records (docs/runs.md) from what a model said: answer, correctness, confidence, consistency.
 
 One function builds every record, whether the outputs came from a scored checkpoint, the
 dataset's teacher, or an imported predictions file, so the three kinds of run read alike.
@@ -141,7 +141,7 @@ def build_record(
     confidence_source: str | None = None,
     samples: Sequence[PathOutput] | None = None,
 ) -> dict[str, Any]:
-    """The run record of one example (field meanings in DESIGN.md).
+    """The run record of one example (field meanings in docs/runs.md).
 
     Parameters
     ----------

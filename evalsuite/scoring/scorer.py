@@ -108,7 +108,7 @@ def score_checkpoint(
     *,
     out: str | os.PathLike[str] | None = None,
 ) -> ScoreResult | None:
-    """Score ``checkpoint`` into a run directory (see DESIGN.md, run directory).
+    """Score ``checkpoint`` into a run directory (docs/runs.md).
 
     Under ``torchrun`` every rank calls this; rank 0 writes the run and returns the result,
     other ranks return None.
