@@ -16,7 +16,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from evalsuite.scoring.sandbox import Sandbox, SandboxConfig
+from evalsuite.sandbox import Sandbox, SandboxConfig
 
 N_PROGRAMS = 1000
 N_REFERENCE = 100

@@ -51,6 +51,15 @@ def add_json_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def print_json(document: Any) -> None:
-    """Print one JSON document on stdout."""
-    json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    """Print one JSON document on stdout, whole or not at all.
+
+    The text is made before anything is written, so a failure cannot leave half a document on
+    stdout. Text that stdout cannot encode (a lone surrogate, or any non-ASCII character on an
+    ASCII stream) is written as JSON escapes instead, which every JSON reader accepts.
+    """
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    try:
+        text.encode(sys.stdout.encoding or "utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(document, indent=2, ensure_ascii=True) + "\n"
+    sys.stdout.write(text)

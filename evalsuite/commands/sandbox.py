@@ -10,8 +10,10 @@ is a result (ok false, with the error kind and message), not a failure of the co
 FILE.py is missing or not UTF-8 text, or an option is out of range.
 
 Error kinds: syntax_error, forbidden, timeout, memory, recursion, runtime_error, no_answer
-(never set `ans`), bad_answer (`ans` not a finite number, str, bool or None), crashed (the
-worker died from a signal).
+(never set `ans`), bad_answer (`ans` not a finite number, str, bool or None, or text that is
+not valid Unicode such as a lone surrogate), crashed (the worker died from a signal). Printed
+text and error messages come back with any lone surrogate escaped (`\\ud800`), so --json always
+prints one complete document.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def read_program(path: Path) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from evalsuite.scoring.sandbox import Sandbox, SandboxConfig
+    from evalsuite.sandbox import Sandbox, SandboxConfig
 
     try:
         config = SandboxConfig(timeout_s=args.timeout, memory_mb=args.memory_mb, n_workers=1)

@@ -30,6 +30,7 @@ import numpy as np
 
 from evalsuite.checkpoint import PromptFormat
 from evalsuite.example import Example
+from evalsuite.sandbox import Sandbox
 from evalsuite.scoring.decoding import DecodingConfig
 from evalsuite.scoring.records import (
     LabelScore,
@@ -38,7 +39,6 @@ from evalsuite.scoring.records import (
     majority_path,
     normalize_log_probs,
 )
-from evalsuite.scoring.sandbox import Sandbox
 from evalsuite.scoring.student import (
     Encoded,
     Generated,

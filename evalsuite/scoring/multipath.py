@@ -7,7 +7,7 @@ Path modes: ``cot`` or ``pot`` (single-path: only that kind) and ``multi`` (both
 
 PoT programs are model output, written in one line (:mod:`evalsuite.program_text`) and turned
 back into programs before they run; a path's ``text`` is the program that ran. They run only in
-the sandbox (:mod:`evalsuite.scoring.sandbox`),
+the sandbox (:mod:`evalsuite.sandbox`),
 all programs of a batch in one call on a pool that stays open across batches. A program that
 breaks a limit is a failed path (``ok`` false, ``error`` with its kind); scoring goes on.
 
@@ -32,10 +32,10 @@ from evalsuite.checkpoint import PromptFormat
 from evalsuite.errors import DataError, UsageError
 from evalsuite.example import Example
 from evalsuite.program_text import line_to_program
+from evalsuite.sandbox import Sandbox, SandboxResult
 from evalsuite.scoring.decoding import DecodingConfig
 from evalsuite.scoring.formats import ScoredExample, batch_seed
 from evalsuite.scoring.records import LabelScore, PathOutput, build_record
-from evalsuite.scoring.sandbox import Sandbox, SandboxResult
 from evalsuite.scoring.student import Generated, Student
 from evalsuite.tasks import Task
 

@@ -18,11 +18,11 @@ from typing import Any
 from evalsuite.checkpoint import read_checkpoint
 from evalsuite.errors import UsageError
 from evalsuite.example import Example
+from evalsuite.sandbox import Sandbox, SandboxConfig
 from evalsuite.scoring.decoding import DecodingConfig
 from evalsuite.scoring.distributed import DistContext, init_distributed
 from evalsuite.scoring.plan import pending_batches, plan_batches, rank_batches
 from evalsuite.scoring.rundir import RunWriter
-from evalsuite.scoring.sandbox import Sandbox, SandboxConfig
 
 __all__ = ["ScoreConfig", "ScoreResult", "default_out", "describe", "score_checkpoint"]
 

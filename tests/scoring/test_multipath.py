@@ -14,7 +14,7 @@ from evalsuite.example import Example
 from evalsuite.metrics.paths import path_summary
 from evalsuite.scoring.decoding import DecodingConfig
 from evalsuite.scoring.multipath import ScoredPath, score_mixed_batch, vote
-from evalsuite.scoring.sandbox import ERROR_KINDS, Sandbox, SandboxConfig
+from evalsuite.sandbox import ERROR_KINDS, Sandbox, SandboxConfig
 from evalsuite.tasks import get_task
 from tests.scoring.fakes import FakeStudent
 

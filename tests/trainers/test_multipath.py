@@ -13,7 +13,7 @@ from evalsuite.data import ArithConfig, load_examples
 from evalsuite.errors import DataError
 from evalsuite.example import Example
 from evalsuite.program_text import line_to_program, program_to_line
-from evalsuite.scoring.sandbox import run_programs
+from evalsuite.sandbox import run_programs
 from evalsuite.tasks import get_task
 from evalsuite.tasks.arithmetic_eval import evaluate_expression
 from tests.trainers.conftest import ARITH, weights

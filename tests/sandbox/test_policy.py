@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from evalsuite.scoring.sandbox_policy import (
+from evalsuite.sandbox.policy import (
     ALLOWED_ATTRIBUTES,
     FORBIDDEN_NAMES,
     MATH_NAMES,

@@ -21,23 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from evalsuite.commands import sandbox as sandbox_command
 from evalsuite.data.arith import ArithConfig, ArithProblem, generate_arith
 from evalsuite.errors import UsageError
-from evalsuite.scoring.sandbox import (
-    ERROR_KINDS,
-    MAX_OUTPUT_CHARS,
-    MAX_VALUE_CHARS,
-    Sandbox,
-    SandboxConfig,
-    SandboxResult,
-    _death_result,
-    _fresh_namespace,
-    _Worker,
-    run_program,
-    run_programs,
-)
-from evalsuite.scoring.sandbox_policy import SAFE_BUILTIN_NAMES
+from evalsuite.sandbox import Sandbox, SandboxConfig, SandboxResult, run_program, run_programs
+from evalsuite.sandbox.policy import SAFE_BUILTIN_NAMES
+from evalsuite.sandbox.pool import _death_result, _Worker
+from evalsuite.sandbox.results import MAX_OUTPUT_CHARS, MAX_VALUE_CHARS
+from evalsuite.sandbox.worker import _fresh_namespace, worker_command
 
 TIMEOUT_S = 1.5
 NORMAL = "apples = 15\napples = apples + 21\nans = apples"
@@ -190,6 +180,73 @@ def test_the_namespace_offers_only_the_safe_builtins() -> None:
     assert not hasattr(namespace["math"], "__loader__")  # a plain namespace, not the module
 
 
+def test_the_worker_imports_the_sandbox_package_itself_and_only_the_standard_library() -> None:
+    """Regression: the worker used to boot with stand-in ``evalsuite`` packages so that their
+    ``__init__`` (which pulls in torch) never ran. It now imports ``evalsuite.sandbox`` for real,
+    so that package, and ``evalsuite/__init__``, must stay standard-library only."""
+    interpreter, *flags, boot, root, _ = worker_command(64)
+    assert flags == ["-I", "-S", "-c"] and "types.ModuleType" not in boot
+    probe = boot.replace("serve_worker(int(sys.argv[2]))", "") + (
+        "import json\n"
+        "mods = {n: getattr(m, '__file__', None) for n, m in sys.modules.items()}\n"
+        "print(json.dumps(mods))\n"
+    )
+    done = subprocess.run(
+        [interpreter, *flags, probe, root], capture_output=True, text=True, timeout=60, check=True
+    )
+    modules: dict[str, str | None] = json.loads(done.stdout)
+    ours = {name for name in modules if name.split(".")[0] == "evalsuite"}
+    assert ours == {
+        "evalsuite", "evalsuite.errors", "evalsuite.sandbox", "evalsuite.sandbox.policy",
+        "evalsuite.sandbox.pool", "evalsuite.sandbox.results", "evalsuite.sandbox.worker",
+    }  # fmt: skip
+    package = Path(root, "evalsuite", "sandbox", "__init__.py")
+    assert modules["evalsuite.sandbox"] == str(package)  # the real package, not a stand-in
+    third_party = {
+        name
+        for name in set(modules) - ours - {"__main__"}
+        if name.split(".")[0] not in sys.stdlib_module_names
+    }
+    assert third_party == set()
+    assert "torch" not in modules and "numpy" not in modules
+
+
+# ------------------------------------------------------------------- text that is not Unicode
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("ans = chr(0xD800)",
+         "'ans' is not valid Unicode text: a lone surrogate U+D800 at index 0"),
+        ("ans = 'ok ' + chr(0xDFFF) + '!'",
+         "'ans' is not valid Unicode text: a lone surrogate U+DFFF at index 3"),
+    ],
+)  # fmt: skip
+def test_an_answer_with_a_lone_surrogate_is_a_bad_answer(
+    sandbox: Sandbox, source: str, message: str
+) -> None:
+    # Regression: chr(0xD800) came back as the value, and every UTF-8 writer after it
+    # (the CLI's JSON printer, records.jsonl) raised UnicodeEncodeError half-way.
+    (result,) = sandbox.run([source])
+    assert (result.ok, result.value, result.error_kind) == (False, None, "bad_answer")
+    assert result.error_message == message
+
+
+def test_printed_text_and_messages_with_lone_surrogates_come_back_escaped(sandbox: Sandbox) -> None:
+    printed, raised, fine = sandbox.run([
+        "print('a' + chr(0xD800))\nans = 1",
+        "assert False, 'x' + chr(0xDFFF)",
+        "ans = 'caf\u00e9 \U0001F600'",  # valid non-ASCII text passes untouched
+    ])  # fmt: skip
+    assert (printed.ok, printed.value, printed.output) == (True, 1, "a\\ud800\n")
+    assert raised.error_kind == "runtime_error"
+    assert raised.error_message == "line 1: AssertionError: x\\udfff"
+    assert fine.value == "caf\u00e9 \U0001f600"
+    for result in (printed, raised, fine):  # what a UTF-8 writer does with it
+        json.dumps(result.to_dict(), ensure_ascii=False).encode("utf-8")
+
+
 # ----------------------------------------------------------------------------- hostile programs
 
 HOSTILE = {
@@ -318,7 +375,7 @@ def test_worker_lock_down_holds_without_the_allow_list(tmp_path: Path) -> None:
     marker = tmp_path / "MARKER"
     probe = f"""
 import json, os, socket
-from evalsuite.scoring.sandbox import _lock_down
+from evalsuite.sandbox.worker import _lock_down
 requests, replies = _lock_down(128)
 out = {{"env": dict(os.environ), "cwd": os.getcwd()}}
 for name, attempt in [("open", lambda: open({str(marker)!r}, "w")),
@@ -428,73 +485,3 @@ def test_result_json_form() -> None:
     }
     assert run_program("ans = 2").to_dict()["error"] is None
     assert run_programs([]) == []
-
-
-# ----------------------------------------------------------------------------- CLI
-
-
-def test_cli_text_report(cli, tmp_path: Path) -> None:
-    program = tmp_path / "pot.py"
-    program.write_text("apples = 15\nprint('apples', apples)\nans = apples + 21\n")
-    result = cli("sandbox", program)
-    assert result.code == 0 and result.err == ""
-    lines = result.out.splitlines()
-    assert lines[:3] == ["ok:       true", "value:    36", "error:    -"]
-    assert lines[3].startswith("elapsed:  ") and lines[4:] == ["output:", "  apples 15"]
-
-
-def test_cli_text_report_of_a_failing_program_exits_zero(cli, tmp_path: Path) -> None:
-    program = tmp_path / "pot.py"
-    program.write_text("import os\nans = os.getcwd()\n")
-    result = cli("sandbox", program)
-    assert result.code == 0
-    assert result.out.splitlines()[:3] == [
-        "ok:       false",
-        "value:    null",
-        "error:    forbidden: line 1: import is not allowed (math is pre-bound: use math.sqrt(x) "
-        "without importing)",
-    ]
-
-
-def test_cli_json_document(cli, tmp_path: Path) -> None:
-    program = tmp_path / "pot.py"
-    program.write_text("while True:\n    pass\n")
-    result = cli("sandbox", program, "--json", "--timeout", "1")
-    assert result.code == 0
-    document = json.loads(result.out)
-    assert document["ok"] is False and document["value"] is None
-    assert document["error"] == {
-        "kind": "timeout",
-        "message": "wall-clock limit of 1 s exceeded; the worker was killed",
-    }
-    ok = tmp_path / "ok.py"
-    ok.write_text("ans = 'done'")
-    assert json.loads(cli("sandbox", ok, "--json").out)["value"] == "done"
-
-
-@pytest.mark.parametrize(
-    ("content", "options", "message"),
-    [
-        (None, (), "{path}: file not found"),
-        (b"ans = '\xff'", (), "{path}: not UTF-8 text"),
-        (b"ans = 1", ("--timeout", "-1"),
-         "--timeout: timeout_s must be in (0, 3600] seconds, got -1.0"),
-        (b"ans = 1", ("--memory-mb", "8"),
-         "--memory-mb: memory_mb must be an integer in [64, 1048576], got 8"),
-    ],
-)  # fmt: skip
-def test_cli_errors_are_one_line_exit_2(
-    cli, tmp_path: Path, content: bytes | None, options: tuple[str, ...], message: str
-) -> None:
-    path = tmp_path / "pot.py"
-    if content is not None:
-        path.write_bytes(content)
-    result = cli("sandbox", path, *options)
-    assert result.code == 2 and result.out == ""
-    assert result.err == f"evalsuite: error: {message.format(path=path)}\n"
-
-
-def test_cli_help_documents_every_error_kind_and_the_exit_status() -> None:
-    doc = sandbox_command.__doc__ or ""
-    assert [kind for kind in ERROR_KINDS if kind not in doc] == []
-    assert "Exit status: 0 when the sandbox ran the program, whatever the program did" in doc

@@ -1,6 +1,6 @@
 """What a program-of-thought may use: the AST allow-list checked before a program runs.
 
-This is the first of the sandbox's layers (see :mod:`evalsuite.scoring.sandbox` for the others).
+This is the first of the sandbox's layers (see :mod:`evalsuite.sandbox` for the others).
 A PoT program is short straight-line Python that sets ``ans``; it needs arithmetic, names, loops,
 small functions and a few containers, and nothing that reaches the interpreter's internals. So the
 check is an allow-list, not a deny-list: every AST node type, attribute name and builtin must be
