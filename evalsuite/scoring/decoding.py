@@ -6,13 +6,15 @@ identity: a run directory is resumed only with the same settings.
 
 from __future__ import annotations
 
+import hashlib
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from evalsuite.errors import UsageError
 
-__all__ = ["DecodingConfig"]
+__all__ = ["DecodingConfig", "batch_seed"]
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,8 @@ class DecodingConfig:
         Beam width; 1 is greedy. The top beam is the prediction.
     num_samples : int
         Sampled paths per example; 1 means no sampling. With ``k > 1`` the prediction is the
-        majority answer of the ``k`` paths (self-consistency) and the confidence is its vote share.
+        majority answer of the ``k`` paths (self-consistency, ties broken as
+        :func:`evalsuite.scoring.paths.vote` says) and the confidence is its vote share.
     temperature, top_p : float
         Sampling settings, used only with ``num_samples > 1``.
     max_new_tokens : int or None
@@ -91,3 +94,17 @@ class DecodingConfig:
         else:
             kwargs.update(do_sample=False, num_beams=self.num_beams)
         return kwargs
+
+
+def batch_seed(seed: int, branch: str, ids: Sequence[str]) -> int:
+    """Sampling seed of one batch and branch: independent of run order, rank and resumption.
+
+    Examples
+    --------
+    >>> batch_seed(0, "label", ["a", "b"]) == batch_seed(0, "label", ["a", "b"])
+    True
+    >>> batch_seed(0, "label", ["a", "b"]) == batch_seed(0, "rationale", ["a", "b"])
+    False
+    """
+    text = f"{seed}|{branch}|" + "\x1f".join(ids)
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") >> 1

@@ -21,7 +21,7 @@ null), never a made-up vector.
 
 from __future__ import annotations
 
-import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,14 +31,17 @@ import numpy as np
 from evalsuite.checkpoint import PromptFormat
 from evalsuite.example import Example
 from evalsuite.sandbox import Sandbox
-from evalsuite.scoring.decoding import DecodingConfig
+from evalsuite.scoring.decoding import DecodingConfig, batch_seed
+from evalsuite.scoring.multipath import score_mixed_batch
+from evalsuite.scoring.paths import Ballot, vote
 from evalsuite.scoring.records import (
     LabelScore,
     PathOutput,
+    ScoredExample,
     build_record,
-    majority_path,
     normalize_log_probs,
 )
+from evalsuite.scoring.socratic import score_socratic_batch
 from evalsuite.scoring.student import (
     Encoded,
     Generated,
@@ -49,15 +52,7 @@ from evalsuite.scoring.student import (
 )
 from evalsuite.tasks import ANSWER_MARKER, Task
 
-__all__ = ["FORMATS", "ScoredExample", "batch_seed", "label_token_start", "score_batch"]
-
-
-@dataclass(frozen=True)
-class ScoredExample:
-    """One example's run record and its pooled representations (key -> vector of d_model)."""
-
-    record: dict[str, Any]
-    representations: dict[str, np.ndarray]
+__all__ = ["FORMATS", "label_token_start", "score_batch"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +64,8 @@ class _Path:
     """Token ids of the generation that holds the label."""
     label_start: int
     """Index in ``ids`` of the first label token (after the marker for single-output)."""
+    log_prob: float
+    """Log-probability of the whole generation in ``ids``: the path's weight in the vote."""
     rationale_ids: list[int] | None = None
     """Multitask: token ids of the separately generated rationale."""
 
@@ -92,16 +89,12 @@ def label_token_start(student: Student, ids: Sequence[int], text: str) -> int:
     return low
 
 
-def batch_seed(seed: int, branch: str, ids: Sequence[str]) -> int:
-    """Sampling seed of one batch and branch: independent of run order, rank and resumption."""
-    text = f"{seed}|{branch}|" + "\x1f".join(ids)
-    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") >> 1
-
-
 class _Format:
     """Label-only students; the other formats override the hooks that differ."""
 
     has_rationale_branch = False
+    path_kind = "label"
+    """The kind of a sampled path in the vote (``cot`` when the label follows a rationale)."""
     needs_sandbox = False
     two_students = False
     """Socratic: a decomposer and a solver, loaded from the checkpoint's sub-directories."""
@@ -116,7 +109,7 @@ class _Format:
     ) -> _Path:
         ids, lps = label.token_ids[index], label.token_log_probs[index]
         score = LabelScore(float(sum(lps)), len(ids))
-        return _Path(PathOutput(label.texts[index], None, score), ids, 0)
+        return _Path(PathOutput(label.texts[index], None, score), ids, 0, math.fsum(lps))
 
     def representation_keys(self) -> tuple[str, ...]:
         return ("label_repr", "label_encoder_repr")
@@ -136,13 +129,15 @@ class _MultitaskFormat(_Format):
         base = super().paths(student, task, label, rationale, index)
         assert rationale is not None  # the scorer generates it for this format
         output = PathOutput(base.output.prediction, rationale.texts[index], base.output.label_score)
-        return _Path(output, base.ids, 0, rationale.token_ids[index])
+        return _Path(output, base.ids, 0, base.log_prob, rationale.token_ids[index])
 
     def representation_keys(self) -> tuple[str, ...]:
         return ("label_repr", "rationale_repr", "label_encoder_repr", "rationale_encoder_repr")
 
 
 class _SingleOutputFormat(_Format):
+    path_kind = "cot"
+
     def paths(
         self,
         student: Student,
@@ -155,7 +150,7 @@ class _SingleOutputFormat(_Format):
         stated, label_text = task.split_single_output(text)
         start = label_token_start(student, ids, text)
         score = LabelScore(float(sum(lps[start:])), len(ids) - start)
-        return _Path(PathOutput(label_text, stated, score), ids, start)
+        return _Path(PathOutput(label_text, stated, score), ids, start, math.fsum(lps))
 
     def representation_keys(self) -> tuple[str, ...]:
         return ("label_repr", "rationale_repr", "label_encoder_repr", "rationale_encoder_repr")
@@ -202,13 +197,19 @@ class _Choice:
     paths: list[_Path]
 
 
-def _choose(task: Task, example: Example, paths: list[_Path]) -> _Choice:
-    """The path to report and, with several sampled paths, the vote share of its answer."""
+def _choose(fmt: _Format, task: Task, example: Example, paths: list[_Path]) -> _Choice:
+    """The path to report and, with several sampled paths, the vote share of its answer.
+
+    The vote is :func:`evalsuite.scoring.paths.vote`, the one every sampled student uses.
+    """
     if len(paths) == 1:
         return _Choice(paths[0], None, paths)
-    answers = [task.extract_answer(p.output.prediction, example).answer for p in paths]
-    index, votes = majority_path(task, answers)
-    return _Choice(paths[index], votes / len(paths), paths)
+    ballots = [
+        Ballot(fmt.path_kind, task.extract_answer(p.output.prediction, example).answer, p.log_prob)
+        for p in paths
+    ]
+    outcome = vote(ballots, task.same_answer)
+    return _Choice(paths[outcome.index], outcome.share, paths)
 
 
 def _span_mask(tf_mask: Any, starts: Sequence[int], *, before: bool) -> Any:
@@ -334,15 +335,11 @@ def score_batch(
     example, in the batch's order.
     """
     if isinstance(student, SocraticStudents):
-        from evalsuite.scoring.socratic import score_socratic_batch
-
         return score_socratic_batch(
             student, task, prompt, examples, decoding=decoding, max_new_tokens=max_new_tokens
         )
     fmt = get_format(prompt, "checkpoint")
     if fmt.needs_sandbox:
-        from evalsuite.scoring.multipath import score_mixed_batch
-
         return score_mixed_batch(
             student,
             task,
@@ -370,10 +367,11 @@ def score_batch(
         else (None, None)
     )
 
-    # Read every path, choose one per example (the majority answer of sampled paths).
+    # Read every path, choose one per example (the vote of sampled paths).
     k = label_gen.paths_per_prompt
     choices = [
         _choose(
+            fmt,
             task,
             example,
             [fmt.paths(student, task, label_gen, rationale_gen, i * k + j) for j in range(k)],

@@ -7,25 +7,24 @@ Path modes: ``cot`` or ``pot`` (single-path: only that kind) and ``multi`` (both
 
 PoT programs are model output, written in one line (:mod:`evalsuite.program_text`) and turned
 back into programs before they run; a path's ``text`` is the program that ran. They run only in
-the sandbox (:mod:`evalsuite.sandbox`),
-all programs of a batch in one call on a pool that stays open across batches. A program that
+the sandbox (:mod:`evalsuite.sandbox`), all programs of a batch in one call on a pool that stays
+open across batches. A program that
 breaks a limit is a failed path (``ok`` false, ``error`` with its kind); scoring goes on.
 
 What ``ok`` means per kind: a CoT path is ok when an answer could be read from its label part;
 a PoT path is ok when its program ran and set ``ans`` (its answer is ``ans`` read by the task).
 
-The vote (:func:`vote`): the answer reached by the most paths wins (answers grouped by
-``task.same_answer``); a tie goes to the answer whose supporting paths have the highest mean
-sequence probability, then to an answer reached by a CoT path over one reached only by PoT,
-then to the answer reached first. The record reports the winner's most probable path, its
-confidence is the winner's vote share, and ``paths`` lists every path.
+The vote is the one every sampled student uses (:func:`evalsuite.scoring.paths.vote`): the
+answer reached by the most paths wins; a tie goes to the answer whose paths have the higher mean
+sequence probability, then to one reached by a CoT path, then to the one reached first. The
+record reports the winner's most probable path, its confidence is the winner's vote share, and
+``paths`` lists every path.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from evalsuite.checkpoint import PromptFormat
@@ -33,111 +32,17 @@ from evalsuite.errors import DataError, UsageError
 from evalsuite.example import Example
 from evalsuite.program_text import line_to_program
 from evalsuite.sandbox import Sandbox, SandboxResult
-from evalsuite.scoring.decoding import DecodingConfig
-from evalsuite.scoring.formats import ScoredExample, batch_seed
-from evalsuite.scoring.records import LabelScore, PathOutput, build_record
+from evalsuite.scoring.decoding import DecodingConfig, batch_seed
+from evalsuite.scoring.paths import ScoredPath, vote
+from evalsuite.scoring.records import LabelScore, PathOutput, ScoredExample, build_record
 from evalsuite.scoring.student import Generated, Student
 from evalsuite.tasks import Task
 
-__all__ = ["PATH_KINDS", "PATH_MODES", "ScoredPath", "Vote", "score_mixed_batch", "vote"]
+__all__ = ["PATH_KINDS", "PATH_MODES", "score_mixed_batch"]
 
 PATH_KINDS = ("cot", "pot")
 PATH_MODES = ("multi", "cot", "pot")
 """``multi``: every kind's paths vote together; ``cot``/``pot``: that kind alone."""
-
-
-@dataclass(frozen=True)
-class ScoredPath:
-    """One reasoning path of one example, read and (for PoT) executed."""
-
-    kind: str
-    text: str
-    """The generation: CoT rationale and label, or the program."""
-    prediction: str
-    """The label text (CoT) or ``ans`` as text (PoT; empty when the program failed)."""
-    answer: str | None
-    ok: bool
-    correct: bool
-    log_prob: float
-    n_tokens: int
-    rationale: str | None = None
-    error: dict[str, str] | None = None
-    """PoT: ``{"kind", "message"}`` from the sandbox when the program failed."""
-
-    @property
-    def prob(self) -> float:
-        """Sequence probability of the whole generation."""
-        return math.exp(self.log_prob)
-
-    def as_record(self) -> dict[str, Any]:
-        """The record form: ``{kind, text, answer, ok, correct, sequence_confidence, error}``."""
-        return {
-            "kind": self.kind,
-            "text": self.text,
-            "answer": self.answer,
-            "ok": self.ok,
-            "correct": self.correct,
-            "sequence_confidence": self.prob,
-            "error": self.error,
-        }
-
-
-@dataclass(frozen=True)
-class Vote:
-    """The vote's outcome: the path to report, and how many of ``n_paths`` back its answer."""
-
-    index: int
-    votes: int
-    n_paths: int
-
-    @property
-    def share(self) -> float:
-        """Vote share of the winning answer (0 when no path had a readable answer)."""
-        return self.votes / self.n_paths if self.n_paths else 0.0
-
-
-def vote(paths: Sequence[ScoredPath], same_answer: Callable[[str, str], bool]) -> Vote:
-    """Majority vote over every path's answer, with the tie rule of the module docstring.
-
-    Returns the winner's most probable path (the first of equals); with no readable answer,
-    path 0 with 0 votes.
-
-    Examples
-    --------
-    >>> def path(kind, answer, log_prob):
-    ...     return ScoredPath(kind, "", answer or "", answer, answer is not None, False,
-    ...                       log_prob, 1)
-    >>> same = lambda a, b: a == b
-    >>> vote([path("cot", "3", -1.0), path("pot", "4", -0.1), path("pot", "3", -2.0)], same)
-    Vote(index=0, votes=2, n_paths=3)
-    >>> vote([path("cot", "3", -1.0), path("pot", "4", -0.1)], same).index  # 1 vs 1: prob
-    1
-    >>> vote([path("pot", "4", -1.0), path("cot", "3", -1.0)], same).index  # then CoT first
-    1
-    """
-    groups: list[list[int]] = []
-    for i, path in enumerate(paths):
-        if path.answer is None:
-            continue
-        for group in groups:
-            first = paths[group[0]].answer
-            if first is not None and same_answer(first, path.answer):
-                group.append(i)
-                break
-        else:
-            groups.append([i])
-    if not groups:
-        return Vote(0, 0, len(paths))
-
-    def strength(position: int) -> tuple[int, float, bool, int]:
-        group = groups[position]
-        mean_prob = math.fsum(paths[i].prob for i in group) / len(group)
-        has_cot = any(paths[i].kind == "cot" for i in group)
-        return (len(group), mean_prob, has_cot, -position)
-
-    winner = groups[max(range(len(groups)), key=strength)]
-    index = max(winner, key=lambda i: (paths[i].prob, -i))
-    return Vote(index, len(winner), len(paths))
 
 
 def _value_text(value: Any) -> str:
@@ -244,7 +149,7 @@ def score_mixed_batch(
                     if kind == "cot"
                     else _pot_path(task, example, programs[row], lps, results[row])
                 )
-        outcome = vote(paths, task.same_answer)
+        outcome = vote([path.ballot for path in paths], task.same_answer)
         chosen = paths[outcome.index]
         several = len(paths) > 1
         record = build_record(

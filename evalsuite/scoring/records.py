@@ -22,17 +22,20 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalsuite.example import Example
 from evalsuite.tasks import Task
 
+if TYPE_CHECKING:
+    import numpy as np
+
 __all__ = [
     "LabelScore",
     "PathOutput",
+    "ScoredExample",
     "build_record",
     "choose_confidence",
-    "majority_path",
     "normalize_log_probs",
 ]
 
@@ -62,6 +65,17 @@ class PathOutput:
     prediction: str
     rationale: str | None
     label_score: LabelScore | None = None
+
+
+@dataclass(frozen=True)
+class ScoredExample:
+    """One example's run record and its pooled representations (key -> vector of d_model).
+
+    What scoring one batch gives per example, whatever the student's output format.
+    """
+
+    record: dict[str, Any]
+    representations: dict[str, np.ndarray]
 
 
 def normalize_log_probs(log_probs: Sequence[float]) -> list[float]:
@@ -104,31 +118,6 @@ def choose_confidence(
     if label_score is not None:
         return label_score.prob, "sequence"
     return None, None
-
-
-def majority_path(task: Task, answers: Sequence[str | None]) -> tuple[int, int]:
-    """Self-consistency vote: ``(index of the first path with the winning answer, votes)``.
-
-    Answers are grouped with ``task.same_answer``; the most frequent readable answer wins, ties
-    going to the answer reached first. When no path has a readable answer, path 0 is chosen
-    with 0 votes.
-
-    Examples
-    --------
-    >>> from evalsuite.tasks import get_task
-    >>> majority_path(get_task("arith"), ["3", None, "4", "3.0", "4", "4"])
-    (2, 3)
-    """
-    best_index, best_votes = 0, 0
-    for i, answer in enumerate(answers):
-        if answer is None or any(
-            a is not None and task.same_answer(a, answer) for a in answers[:i]
-        ):
-            continue
-        votes = sum(a is not None and task.same_answer(a, answer) for a in answers)
-        if votes > best_votes:
-            best_index, best_votes = i, votes
-    return best_index, best_votes
 
 
 def build_record(

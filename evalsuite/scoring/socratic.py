@@ -9,8 +9,8 @@ decomposition has no sub-question has no answer.
 
 Decoding: greedy or beam search in both students, as ``--num-beams`` says. With
 ``--num-samples K`` the decomposer samples K decompositions per question and the solver answers
-each greedily; the K chains vote like a mixed student's paths
-(:func:`evalsuite.scoring.multipath.vote`, ties to the more probable chain).
+each greedily; the K chains vote as every sampled student's paths do
+(:func:`evalsuite.scoring.paths.vote`; ties go to the more probable chains).
 
 The record: ``prediction`` is the answer text of the chosen chain's last sub-answer,
 ``rationale`` its transcript ("Q: ... A: ... Q: ... A: ..."), ``socratic`` its steps
@@ -30,10 +30,9 @@ from dataclasses import dataclass, field
 from evalsuite.checkpoint import PromptFormat
 from evalsuite.errors import DataError
 from evalsuite.example import Example
-from evalsuite.scoring.decoding import DecodingConfig
-from evalsuite.scoring.formats import ScoredExample, batch_seed
-from evalsuite.scoring.multipath import ScoredPath, vote
-from evalsuite.scoring.records import LabelScore, PathOutput, build_record
+from evalsuite.scoring.decoding import DecodingConfig, batch_seed
+from evalsuite.scoring.paths import ScoredPath, vote
+from evalsuite.scoring.records import LabelScore, PathOutput, ScoredExample, build_record
 from evalsuite.scoring.student import SocraticStudents
 from evalsuite.socratic import (
     MAX_SUB_QUESTIONS,
@@ -180,7 +179,7 @@ def score_socratic_batch(
     for i, example in enumerate(examples):
         mine = [chain for chain in chains if chain.example == i]
         paths = [chain.path(task, example) for chain in mine]
-        outcome = vote(paths, task.same_answer)
+        outcome = vote([path.ballot for path in paths], task.same_answer)
         chosen, chain = paths[outcome.index], mine[outcome.index]
         several = len(paths) > 1
         record = build_record(

@@ -1,10 +1,9 @@
-"""Mixed students: the vote and its tie rule, programs run in the sandbox during scoring, and
-``evalsuite score`` on a tiny mixed checkpoint."""
+"""Mixed students: programs run in the sandbox during scoring, paths voted on (the vote itself:
+test_paths.py), and ``evalsuite score`` on a tiny mixed checkpoint."""
 
 from __future__ import annotations
 
 import json
-import math
 
 import pytest
 
@@ -12,9 +11,9 @@ from evalsuite.checkpoint import PromptFormat
 from evalsuite.errors import DataError
 from evalsuite.example import Example
 from evalsuite.metrics.paths import path_summary
-from evalsuite.scoring.decoding import DecodingConfig
-from evalsuite.scoring.multipath import ScoredPath, score_mixed_batch, vote
 from evalsuite.sandbox import ERROR_KINDS, Sandbox, SandboxConfig
+from evalsuite.scoring.decoding import DecodingConfig
+from evalsuite.scoring.multipath import score_mixed_batch
 from evalsuite.tasks import get_task
 from tests.scoring.fakes import FakeStudent
 
@@ -22,31 +21,6 @@ ARITH = get_task("arith")
 PROMPT = PromptFormat(
     recipe="mixed", task="arith", output="mixed", path_prefixes={"cot": "cot: ", "pot": "pot: "}
 )
-
-
-def _path(kind: str, answer: str | None, prob: float) -> ScoredPath:
-    return ScoredPath(kind, "", answer or "", answer, answer is not None, False, math.log(prob), 1)
-
-
-def test_vote_majority_then_mean_probability_then_cot_then_first():
-    same = ARITH.same_answer
-    # majority: "3" (two paths, one written 3.0) beats a more probable "4"
-    paths = [_path("pot", "4", 0.9), _path("cot", "3", 0.2), _path("pot", "3.0", 0.5)]
-    assert vote(paths, same) == vote(paths, same).__class__(index=2, votes=2, n_paths=3)
-    # 1 vs 1: the higher mean sequence probability wins
-    assert vote([_path("cot", "3", 0.2), _path("pot", "4", 0.3)], same).index == 1
-    # 2 vs 2 with equal counts: means 0.35 vs 0.3
-    paths = [_path("cot", "5", 0.5), _path("cot", "6", 0.4), _path("pot", "5", 0.2),
-             _path("pot", "6", 0.2)]  # fmt: skip
-    assert vote(paths, same).index == 0
-    # equal probability: the answer with a CoT path wins, whichever comes first
-    assert vote([_path("pot", "4", 0.5), _path("cot", "3", 0.5)], same).index == 1
-    # all equal, both CoT: the answer reached first
-    assert vote([_path("cot", "4", 0.5), _path("cot", "3", 0.5)], same).index == 0
-    # unreadable paths do not vote; none readable: path 0 with 0 votes
-    assert vote([_path("cot", None, 0.9), _path("pot", "2", 0.1)], same).votes == 1
-    outcome = vote([_path("cot", None, 0.9), _path("pot", None, 0.1)], same)
-    assert (outcome.index, outcome.votes, outcome.share) == (0, 0, 0.0)
 
 
 def _example(i: int, gold: str) -> Example:
@@ -99,6 +73,31 @@ def test_scoring_runs_programs_in_the_sandbox_and_contains_hostile_ones(tmp_path
         assert item.record["answer"] == "10" and item.record["correct"]
         assert item.record["confidence"] == 0.5
     assert not target.exists()
+
+
+def test_a_lone_surrogate_answer_is_a_failed_path_and_the_record_stays_utf8():
+    # Regression: `ans = chr(0xD800)` came back as the path's answer text, and writing the
+    # record as UTF-8 JSON (records.jsonl) raised UnicodeEncodeError.
+    examples = [_example(0, "( 3 + 4 )")]
+    outputs = {
+        "cot: question 0": [("3 + 4 = 7. So the answer is ( 3 + 4 )", 0.4)],
+        "pot: question 0": [("print(chr(0xD800)) <nl> ans = chr(0xD800)", 0.9)],
+    }
+    with Sandbox(SandboxConfig(n_workers=1)) as sandbox:
+        (scored,) = score_mixed_batch(
+            FakeStudent(outputs), ARITH, PROMPT, examples, decoding=DecodingConfig(),
+            max_new_tokens=8, sandbox=sandbox,
+        )  # fmt: skip
+    record = scored.record
+    pot = record["paths"][1]
+    assert (pot["ok"], pot["answer"], pot["correct"]) == (False, None, False)
+    assert pot["error"] == {
+        "kind": "bad_answer",
+        "message": "'ans' is not valid Unicode text: a lone surrogate U+D800 at index 0",
+    }
+    assert (record["answer"], record["correct"], record["chosen_path"]) == ("7", True, 0)
+    line = json.dumps(record, ensure_ascii=False)  # as the run writer writes records.jsonl
+    assert json.loads(line.encode("utf-8").decode("utf-8")) == record
 
 
 def test_single_path_modes_and_missing_prefix():

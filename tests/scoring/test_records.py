@@ -14,7 +14,6 @@ from evalsuite.scoring.records import (
     PathOutput,
     build_record,
     choose_confidence,
-    majority_path,
     normalize_log_probs,
 )
 from evalsuite.scoring.rundir import validate_record
@@ -70,13 +69,6 @@ def test_cqa_candidates_are_matched_with_the_tasks_comparison():
         0.5,
         "label_set",
     )
-
-
-def test_majority_path_groups_equal_values_and_breaks_ties_by_order():
-    assert majority_path(ARITH, ["3", None, "4", "3.0", "4", "4"]) == (2, 3)
-    assert majority_path(ARITH, ["3", "4"]) == (0, 1)
-    assert majority_path(ARITH, [None, None]) == (0, 0)
-    assert majority_path(ARITH, [None, "( 1.0 + 1.0 )", "2"]) == (1, 2)
 
 
 def test_build_record_hand_case():

@@ -94,6 +94,20 @@ def test_sampled_decompositions_vote():
     assert math.isclose(record["paths"][1]["sequence_confidence"], 0.2 * 0.5)
 
 
+def test_sampled_chains_that_tie_go_to_the_more_probable_chain():
+    # The vote every sampled student uses (test_paths.py): 1 vs 1, the higher probability wins.
+    decomposer = FakeStudent(
+        {"decompose: Ann has 4. She buys 3.": [("How many?", 0.2), ("How many now?", 0.3)]}
+    )
+    answers = {"How many?": "4 + 3 = 8", "How many now?": "4 + 3 = 7"}
+    solver = FakeStudent(
+        {f"solve: Ann has 4. She buys 3. | Q: {q}": [(a, 0.5)] for q, a in answers.items()}
+    )
+    (record,) = _score(decomposer, solver, [ANN], DecodingConfig(num_samples=2))
+    assert [p["answer"] for p in record["paths"]] == ["8", "7"]
+    assert (record["answer"], record["chosen_path"], record["confidence"]) == ("7", 1, 0.5)
+
+
 def test_a_prompt_format_without_the_solve_prefix_is_refused():
     bare = PromptFormat(recipe="mixed", task="arith", output="mixed", path_prefixes={"cot": "c"})
     with pytest.raises(DataError, match=r"no 'decompose' entry in path_prefixes \(has: cot\)"):
