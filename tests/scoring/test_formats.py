@@ -16,6 +16,7 @@ from evalsuite.scoring.decoding import DecodingConfig
 from evalsuite.scoring.formats import FORMATS, get_format, label_token_start, score_batch
 from evalsuite.scoring.student import load_student
 from evalsuite.tasks import NLI_LABELS, get_task
+from tests.scoring.fakes import scripted_generations
 from tests.scoring.tiny_checkpoint import ARITH
 
 GREEDY = DecodingConfig()
@@ -69,24 +70,43 @@ def _generated(student, prompt, examples):
     ]
 
 
+# What the scripted students write for the first six NLI test examples: a label of the closed set
+# (each of the three), an answer outside it, and (single-output) a generation without the marker.
+_NLI_ANSWERS = [*NLI_LABELS, "3", None, NLI_LABELS[1]]
+_NLI_SCRIPTS = {
+    "single": [
+        f"They say so. So the answer is {a}" if a is not None else "They say so."
+        for a in _NLI_ANSWERS
+    ],
+    "dss": [a if a is not None else "They say so." for a in _NLI_ANSWERS],
+}
+
+
+@pytest.mark.kernels
 @pytest.mark.parametrize("fmt", ["single", "dss"])
 def test_label_probs_match_per_candidate_forward_passes(request, fmt, nli_file):
     student, prompt = request.getfixturevalue(fmt)
     task = get_task("esnli")
     examples = load_examples(task, "test", data_dir=nli_file)[:6]
-    scored = score_batch(
-        student,
-        task,
-        prompt,
-        examples,
-        decoding=GREEDY,
-        max_new_tokens=prompt.max_target_length,
-        representations=False,
-    )
+    # The generations are scripted (the trained tiny student's own outputs change with the
+    # CPU's float kernels); the probabilities under test are still the model's.
+    with scripted_generations(student, _NLI_SCRIPTS[fmt]):
+        scored = score_batch(
+            student,
+            task,
+            prompt,
+            examples,
+            decoding=GREEDY,
+            max_new_tokens=prompt.max_target_length,
+            representations=False,
+        )
+        generated = _generated(student, prompt, examples)
     in_set = 0
-    generated = _generated(student, prompt, examples)
-    for example, item, (ids, start) in zip(examples, scored, generated, strict=True):
+    for i, (example, item, (ids, start)) in enumerate(
+        zip(examples, scored, generated, strict=True)
+    ):
         record = item.record
+        assert ids == student.target_ids([_NLI_SCRIPTS[fmt][i]])[0]
         probs = record["label_probs"]
         assert list(probs) == list(NLI_LABELS)
         assert math.fsum(probs.values()) == pytest.approx(1.0, abs=1e-12)
@@ -100,33 +120,57 @@ def test_label_probs_match_per_candidate_forward_passes(request, fmt, nli_file):
             ]
         )
         np.testing.assert_allclose(list(probs.values()), reference, rtol=1e-3, atol=1e-6)
-        if record["answer"] is not None:
+        expected = _NLI_ANSWERS[i] if _NLI_ANSWERS[i] in NLI_LABELS else None
+        assert record["answer"] == expected
+        if expected is not None:
             in_set += 1
-            assert record["confidence"] == probs[record["answer"]]
+            assert record["confidence"] == probs[expected]
             assert record["confidence_source"] == "label_set"
         else:
             assert record["confidence"] == record["sequence_confidence"]
             assert record["confidence_source"] == "sequence"
-    assert in_set >= 1  # the tiny student does answer with labels
+    assert in_set == 4
 
 
+@pytest.mark.kernels
 def test_single_output_confidence_covers_the_label_tokens(single):
     student, prompt = single
     task = get_task("arith")
     examples = load_examples(task, "test", arith=ARITH)[:16]
-    scored = score_batch(
-        student, task, prompt, examples, decoding=GREEDY, max_new_tokens=prompt.max_target_length
-    )
+    # Scripted generations: the teacher's first step, "So the answer is" and the gold number, or
+    # every fourth example the bare number (no marker: the whole text is the label).
+    labels = [task.normalized_gold(e) or "" for e in examples]
+    scripts = [
+        label
+        if i % 4 == 3
+        else task.single_output_target(e.teacher_rationale.split(". ")[0], label)
+        for i, (e, label) in enumerate(zip(examples, labels, strict=True))
+    ]
+    with scripted_generations(student, scripts):
+        scored = score_batch(
+            student,
+            task,
+            prompt,
+            examples,
+            decoding=GREEDY,
+            max_new_tokens=prompt.max_target_length,
+        )
+        generated = _generated(student, prompt, examples)
     with_marker = 0
-    generated = _generated(student, prompt, examples)
-    for example, item, (ids, start) in zip(examples, scored, generated, strict=True):
+    for i, (example, item, (ids, start)) in enumerate(
+        zip(examples, scored, generated, strict=True)
+    ):
         record = item.record
+        assert ids == student.target_ids([scripts[i]])[0]
         assert record["label_probs"] is None
         assert record["confidence_source"] == "sequence"
         assert student.decode(ids[start:]) == record["prediction"]
-        if record["rationale"] is not None:
+        assert record["prediction"] == labels[i] and record["correct"]
+        if i % 4 == 3:
+            assert record["rationale"] is None and start == 0
+        else:
             with_marker += 1
-            assert start > 0
+            assert record["rationale"] is not None and start > 0
         # The confidence is P(label tokens | input, generated rationale), from the generate
         # pass; the reference is a separate unbatched forward pass.
         reference = _log_prob(student, example.input, ids, start)
@@ -135,7 +179,7 @@ def test_single_output_confidence_covers_the_label_tokens(single):
         assert record["sequence_confidence_normalized"] == pytest.approx(
             math.exp(reference / n_label), rel=1e-4
         )
-    assert with_marker >= 1
+    assert with_marker == 12
 
 
 def test_representations_are_masked_means_of_direct_passes(dss):

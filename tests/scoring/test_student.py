@@ -3,6 +3,7 @@ pooling, devices, checkpoint hashing."""
 
 from __future__ import annotations
 
+import math
 import shutil
 
 import pytest
@@ -57,12 +58,26 @@ def test_generated_log_probs_equal_a_separate_forward_pass(student, decoding):
         assert sum(lps) == pytest.approx(reference, abs=1e-4)
 
 
-def test_sampling_is_seeded_per_call(student):
+@pytest.fixture
+def uniform_student(checkpoints):
+    """The dss student with its output matrix zeroed: every logit is 0, so every next token is
+    drawn uniformly from the vocabulary, on any CPU (the trained student's own distribution,
+    and so whether two seeds draw different text, changes with the float kernels)."""
+    student = load_student(checkpoints["dss"], device=torch.device("cpu"), max_input_length=512)
+    with torch.no_grad():
+        student.model.get_output_embeddings().weight.zero_()
+    return student
+
+
+def test_sampling_is_seeded_per_call(uniform_student):
+    student = uniform_student
     encoded = student.encode(["predict: Ava has 3 apples.\nHow many apples does Ava have?"] * 3)
     decoding = DecodingConfig(num_samples=4, temperature=2.0)
     a = student.generate(encoded, decoding, max_new_tokens=12, seed=7)
     b = student.generate(encoded, decoding, max_new_tokens=12, seed=7)
     c = student.generate(encoded, decoding, max_new_tokens=12, seed=8)
+    uniform = -math.log(student.model.config.vocab_size)
+    assert all(lp == pytest.approx(uniform) for row in a.token_log_probs for lp in row)
     assert a.token_ids == b.token_ids
     assert a.token_ids != c.token_ids
 
