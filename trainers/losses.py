@@ -162,8 +162,8 @@ def infonce_mi_bound(label_repr: Tensor, rationale_repr: Tensor, *, temperature:
     --------
     >>> x = torch.eye(4)
     >>> bound = infonce_mi_bound(x, x, temperature=0.01)  # perfectly matched pairs
-    >>> round(float(bound), 4) == round(math.log(4), 4)
-    True
+    >>> round(float(bound), 4)  # its ceiling, ln 4
+    1.3863
     """
     loss = infonce_loss(label_repr, rationale_repr, temperature=temperature)
     return math.log(label_repr.size(0)) - loss
