@@ -23,6 +23,14 @@ def dss_root_or_none() -> Path | None:
     return None
 
 
+def pytest_report_header() -> str:
+    """Which float kernels torch runs: tests marked ``kernels`` can differ between them."""
+    import torch
+
+    asked = os.environ.get("ATEN_CPU_CAPABILITY", "unset")
+    return f"torch CPU capability: {torch.backends.cpu.get_cpu_capability()} (ATEN_CPU_CAPABILITY={asked})"
+
+
 @pytest.fixture(scope="session")
 def dss_root() -> Path:
     """The DSS release root; tests that need it skip with a visible reason when it is absent."""

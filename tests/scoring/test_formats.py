@@ -19,6 +19,9 @@ from evalsuite.tasks import NLI_LABELS, get_task
 from tests.scoring.fakes import scripted_generations
 from tests.scoring.tiny_checkpoint import ARITH
 
+# Every test here runs the tiny trained student: CI runs them again under each CPU capability.
+pytestmark = pytest.mark.kernels
+
 GREEDY = DecodingConfig()
 
 
@@ -82,7 +85,6 @@ _NLI_SCRIPTS = {
 }
 
 
-@pytest.mark.kernels
 @pytest.mark.parametrize("fmt", ["single", "dss"])
 def test_label_probs_match_per_candidate_forward_passes(request, fmt, nli_file):
     student, prompt = request.getfixturevalue(fmt)
@@ -132,7 +134,6 @@ def test_label_probs_match_per_candidate_forward_passes(request, fmt, nli_file):
     assert in_set == 4
 
 
-@pytest.mark.kernels
 def test_single_output_confidence_covers_the_label_tokens(single):
     student, prompt = single
     task = get_task("arith")

@@ -130,6 +130,7 @@ def _records(run) -> list[dict]:
     return [json.loads(line) for line in (run / "records.jsonl").read_text().splitlines()]
 
 
+@pytest.mark.kernels
 def test_score_cli_on_a_tiny_mixed_checkpoint(checkpoints, tmp_path, cli):
     run = tmp_path / "run"
     result = cli(

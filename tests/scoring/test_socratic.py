@@ -133,6 +133,7 @@ def socratic_checkpoint(tmp_path_factory):
     return out
 
 
+@pytest.mark.kernels
 def test_score_a_trained_socratic_checkpoint(socratic_checkpoint, tmp_path, cli):
     run = tmp_path / "run"
     result = cli("score", socratic_checkpoint, "--out", run)

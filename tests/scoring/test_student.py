@@ -34,6 +34,7 @@ def _reference_log_prob(student, prompt: str, ids: list[int]) -> float:
     return float(torch.log_softmax(logits, -1)[0, torch.arange(len(ids)), ids].sum())
 
 
+@pytest.mark.kernels
 @pytest.mark.parametrize(
     "decoding",
     [
@@ -69,6 +70,7 @@ def uniform_student(checkpoints):
     return student
 
 
+@pytest.mark.kernels
 def test_sampling_is_seeded_per_call(uniform_student):
     student = uniform_student
     encoded = student.encode(["predict: Ava has 3 apples.\nHow many apples does Ava have?"] * 3)

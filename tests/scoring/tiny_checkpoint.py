@@ -4,6 +4,10 @@ One tiny T5 is trained for a few hundred steps on a mixture of every prompt layo
 ``predict:``/``explain:``, single-output ``<rationale> So the answer is <label>``) over arith and
 a small synthetic NLI set, so its outputs are short, structured and sometimes right. The same
 weights are then saved as several checkpoints that differ only in their prompt format.
+
+What the trained student emits changes with the CPU's float kernels (ATEN_CPU_CAPABILITY), so no
+test asserts on it: a test that needs a label or the answer marker in the output scripts the
+generation (``tests.scoring.fakes.scripted_generations``).
 """
 
 from __future__ import annotations

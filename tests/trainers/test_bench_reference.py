@@ -19,6 +19,7 @@ from trainers.recipes import RecipeModule, get_recipe, token_counts
 from trainers.student import TinyStudentConfig, tiny_model, train_tokenizer
 
 
+@pytest.mark.kernels
 def test_reference_trainer_matches_our_dss_loss_and_takes_a_step(tmp_path):
     examples = generate_arith(ArithConfig(n_train=4, n_valid=0, n_test=0))["train"]
     recipe = get_recipe(make_config(recipe="dss", task="arith", out="x"), get_task("arith"))

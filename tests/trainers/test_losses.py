@@ -28,6 +28,7 @@ def test_sequence_cross_entropy_hand_computed():
     assert sequence_cross_entropy(logits, labels).item() == pytest.approx(-math.log(0.75))
 
 
+@pytest.mark.kernels
 def test_sequence_cross_entropy_matches_t5_own_loss():
     from transformers import T5Config, T5ForConditionalGeneration
 
@@ -42,6 +43,7 @@ def test_sequence_cross_entropy_matches_t5_own_loss():
     assert sequence_cross_entropy(out.logits, labels).item() == pytest.approx(out.loss.item())
 
 
+@pytest.mark.kernels
 def test_sequence_cross_entropy_shards_average_to_the_global_mean():
     """Two shards normalised by half the global token count average to the full-batch mean:
     what makes 2-process DDP equal 1 process."""

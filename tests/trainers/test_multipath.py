@@ -106,6 +106,7 @@ def test_user_jsonl_pot_field_reaches_the_mixed_recipe(tmp_path):
     assert (prompt.output, prompt.path_prefixes) == ("mixed", {"cot": "cot: ", "pot": "pot: "})
 
 
+@pytest.mark.kernels
 def test_one_real_mixed_step_through_the_cli(train_cli):
     result, out = train_cli("mixed", "--max-steps", "2", "--eval-every", "2", "--lam", "0.3")
     assert result.code == 0, result.err

@@ -85,6 +85,7 @@ def test_socratic_is_two_stage_recipes_not_one():
         recipe("socratic")
 
 
+@pytest.mark.kernels
 @pytest.mark.parametrize(
     ("name", "variant"),
     [("standard", "released"), ("single", "released"), ("dss", "released"),

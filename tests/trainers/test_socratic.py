@@ -63,6 +63,7 @@ def _manifest(path):
     return json.loads((path / "train_manifest.json").read_text())
 
 
+@pytest.mark.kernels
 def test_a_socratic_run_trains_both_students_and_resumes(train_cli):
     result, out = train_cli("socratic", "--max-steps", "2", "--eval-every", "2")
     assert result.code == 0, result.err

@@ -33,6 +33,7 @@ def test_tokenizer_round_trips_and_keeps_t5_special_ids(pieces):
         assert tokenizer.decode(ids, skip_special_tokens=True) == " ".join(text.split())
 
 
+@pytest.mark.kernels
 def test_tiny_model_decodes_from_the_pad_token():
     tokenizer = train_tokenizer(TEXTS, vocab_size=200, pieces="bpe")
     torch.manual_seed(0)

@@ -32,6 +32,7 @@ def initial_weights(ckpt, seed: int = 0) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
+@pytest.mark.kernels
 @pytest.mark.parametrize(
     ("recipe", "variant"),
     [("standard", "released"), ("single", "released"), ("dss", "released"),
@@ -81,6 +82,7 @@ def test_pretrained_path_is_loaded_and_fine_tuned(train_cli, tmp_path):
     assert any(not torch.equal(before[k], after[k]) for k in after)
 
 
+@pytest.mark.kernels
 def test_interrupted_run_resumes_to_the_uninterrupted_result(train_cli, tmp_path, monkeypatch):
     # Dropout makes the result depend on the saved random state; the interrupt comes one step
     # after an evaluation, so both the evaluation's save and the interrupt's save are exercised.
@@ -114,6 +116,7 @@ def test_interrupted_run_resumes_to_the_uninterrupted_result(train_cli, tmp_path
     assert [p.name for p in (out / "state").iterdir()] == ["step-0000004"]
 
 
+@pytest.mark.kernels
 def test_same_seed_same_weights_other_seed_different(train_cli, tmp_path):
     runs = [
         train_cli("mi", "--seed", seed, "--max-steps", "2", "--eval-every", "2", out=tmp_path / n)
