@@ -27,8 +27,9 @@ def pytest_report_header() -> str:
     """Which float kernels torch runs: tests marked ``kernels`` can differ between them."""
     import torch
 
+    running = torch.backends.cpu.get_cpu_capability()
     asked = os.environ.get("ATEN_CPU_CAPABILITY", "unset")
-    return f"torch CPU capability: {torch.backends.cpu.get_cpu_capability()} (ATEN_CPU_CAPABILITY={asked})"
+    return f"torch CPU capability: {running} (ATEN_CPU_CAPABILITY={asked})"
 
 
 @pytest.fixture(scope="session")
