@@ -16,6 +16,7 @@ Naeini et al., "Obtaining well calibrated probabilities using Bayesian binning",
 Kumar et al., "Trainable calibration measures for neural networks from kernel mean embeddings",
 ICML 2018 (MMCE). Blasiok & Nakkiran, "Smooth ECE", ICLR 2024 (smECE).
 Geifman & El-Yaniv, "Selective classification for deep neural networks", NeurIPS 2017 (AURC).
+Kumar, Liang & Ma, "Verified uncertainty calibration", NeurIPS 2019 (debiased L2-ECE).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from evalsuite.metrics.resampling import (
+    Interval,
     as_generator,
     bootstrap_index_chunks,
     percentile_interval,
@@ -38,7 +40,9 @@ __all__ = [
     "ReliabilityCurve",
     "SelectiveCurve",
     "brier_score_loss",
+    "check_binary",
     "classwise_calibration_error",
+    "debiased_calibration_error",
     "expected_calibration_error",
     "expected_calibration_error_interval",
     "maximum_calibration_error",
@@ -53,7 +57,8 @@ STRATEGIES: tuple[str, ...] = ("uniform", "quantile")
 
 
 # -- input checks --
-def _check_binary(y_prob: ArrayLike, y_true: ArrayLike) -> tuple[NDArray[np.float64], NDArray]:
+def check_binary(y_prob: ArrayLike, y_true: ArrayLike) -> tuple[NDArray[np.float64], NDArray]:
+    """Confidences in [0, 1] and 0/1 correctness of one length, as float arrays, or ValueError."""
     prob = np.asarray(y_prob, dtype=np.float64).ravel()
     true = np.asarray(y_true).ravel()
     if prob.shape != true.shape:
@@ -181,7 +186,7 @@ def reliability_curve(
     >>> c.counts.tolist(), c.accuracy.tolist()
     ([0, 2, 0, 2], [nan, 0.0, nan, 1.0])
     """
-    prob, true = _check_binary(y_prob, y_true)
+    prob, true = check_binary(y_prob, y_true)
     edges = bin_edges(prob, n_bins=n_bins, strategy=strategy)
     index = assign_bins(prob, edges)
     size = len(edges) - 1
@@ -270,6 +275,11 @@ class CalibrationInterval:
     n_resamples: int
     alpha: float
 
+    @property
+    def interval(self) -> Interval:
+        """The interval alone, labelled as a bootstrap percentile interval."""
+        return Interval(self.low, self.high, "bootstrap percentile", 1.0 - self.alpha)
+
     def as_dict(self) -> dict[str, float | int]:
         """JSON form."""
         return {
@@ -316,7 +326,7 @@ def expected_calibration_error_interval(
     >>> r.low <= r.estimate <= r.high
     True
     """
-    prob, true = _check_binary(y_prob, y_true)
+    prob, true = check_binary(y_prob, y_true)
     if n_resamples < 1:
         raise ValueError(f"n_resamples must be positive, got {n_resamples}")
     generator = as_generator(rng)
@@ -336,6 +346,67 @@ def expected_calibration_error_interval(
     return CalibrationInterval(estimate, low, high, int(n_resamples), float(alpha))
 
 
+def debiased_calibration_error(
+    y_prob: ArrayLike,
+    y_true: ArrayLike,
+    *,
+    n_bins: int = 15,
+    strategy: Strategy = "quantile",
+    squared: bool = False,
+) -> float:
+    """Debiased L2 calibration error of Kumar, Liang & Ma (2019).
+
+    The plug-in estimate of the squared (L2) calibration error,
+    ``sum_b (n_b / n) * (ybar_b - pbar_b)^2`` with ``ybar_b`` the accuracy and ``pbar_b`` the mean
+    confidence of bin ``b``, is biased upwards: even for a perfectly calibrated model the noise
+    of ``ybar_b`` adds its variance, ``E[(ybar_b - pbar_b)^2] = bias_b^2 + Var(ybar_b)``.
+    The debiased estimator subtracts an unbiased estimate of that variance per bin,
+
+    ``E^2_db = sum_b (n_b / n) * [(ybar_b - pbar_b)^2 - ybar_b (1 - ybar_b) / (n_b - 1)]``,
+
+    (``ybar_b (1 - ybar_b) / (n_b - 1)`` is the unbiased variance of a mean of ``n_b`` 0/1
+    labels). Bins with a single prediction have no variance estimate and contribute 0. The
+    paper's default is equal-mass bins, which keep every ``n_b`` large; 15 bins as there.
+
+    Parameters
+    ----------
+    y_prob, y_true
+        As for :func:`reliability_curve`.
+    n_bins, strategy
+        As for :func:`reliability_curve`; ``"quantile"`` by default.
+    squared : bool
+        Return the debiased squared error itself, which may be slightly negative when the model
+        is well calibrated (an unbiased estimate of 0 must be). Otherwise return the L2-ECE,
+        ``sqrt(max(E^2_db, 0))``, on the scale of ECE.
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    Kumar, Liang & Ma, "Verified uncertainty calibration", NeurIPS 2019, section 5 (the
+    debiased estimator) and its proposition on the plug-in estimator's bias.
+
+    Examples
+    --------
+    Two bins of four: confidences 0.25 with one hit and 0.75 with four hits.
+
+    >>> p = [0.25] * 4 + [0.75] * 4
+    >>> y = [1, 0, 0, 0, 1, 1, 1, 1]
+    >>> # bin 1: (0.25 - 0.25)^2 - 0.25 * 0.75 / 3 = -0.0625; bin 2: 0.0625 - 0 = 0.0625
+    >>> debiased_calibration_error(p, y, n_bins=2, strategy="uniform", squared=True)
+    0.0
+    """
+    curve = reliability_curve(y_prob, y_true, n_bins=n_bins, strategy=strategy)
+    keep = curve.counts >= 2
+    counts, accuracy = curve.counts[keep], curve.accuracy[keep]
+    plug_in = (accuracy - curve.confidence[keep]) ** 2
+    variance = accuracy * (1.0 - accuracy) / (counts - 1)
+    value = float(np.sum(counts / curve.counts.sum() * (plug_in - variance)))
+    return value if squared else float(np.sqrt(max(value, 0.0)))
+
+
 # -- other measures --
 def smooth_calibration_error(y_prob: ArrayLike, y_true: ArrayLike) -> float:
     """Smooth ECE (Blasiok & Nakkiran) with its automatic bandwidth, from relplot.
@@ -349,7 +420,7 @@ def smooth_calibration_error(y_prob: ArrayLike, y_true: ArrayLike) -> float:
     """
     import relplot
 
-    prob, true = _check_binary(y_prob, y_true)
+    prob, true = check_binary(y_prob, y_true)
     return float(relplot.smECE(prob, true))
 
 
@@ -364,7 +435,7 @@ def brier_score_loss(y_prob: ArrayLike, y_true: ArrayLike) -> float:
     >>> brier_score_loss([1.0, 0.5], [1, 0])
     0.125
     """
-    prob, true = _check_binary(y_prob, y_true)
+    prob, true = check_binary(y_prob, y_true)
     return float(np.mean((prob - true) ** 2))
 
 
@@ -390,7 +461,7 @@ def maximum_mean_calibration_error(
     >>> round(maximum_mean_calibration_error([1.0], [0]), 6)
     1.0
     """
-    prob, true = _check_binary(y_prob, y_true)
+    prob, true = check_binary(y_prob, y_true)
     if not bandwidth >= 0.05:
         raise ValueError(f"bandwidth must be at least 0.05, got {bandwidth!r}")
     order = np.argsort(prob, kind="stable")
@@ -469,7 +540,7 @@ def selective_prediction_curve(y_prob: ArrayLike, y_true: ArrayLike) -> Selectiv
     >>> c.risk.tolist(), c.aurc
     ([0.0, 0.0, 0.3333333333333333, 0.5], 0.20833333333333331)
     """
-    prob, true = _check_binary(y_prob, y_true)
+    prob, true = check_binary(y_prob, y_true)
     n = prob.size
     order = np.argsort(-prob, kind="stable")
     conf, errors = prob[order], 1.0 - true[order]
