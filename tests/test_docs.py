@@ -81,6 +81,20 @@ def test_cli_doc_section_names_every_option_and_choice(verb: str) -> None:
     assert not missing, f"docs/cli.md, section `evalsuite {verb}`: not documented: {missing}"
 
 
+def test_cli_doc_lists_exactly_the_verbs_with_json() -> None:
+    """The --json convention names the verbs that have --json, no more and no fewer."""
+    text = CLI_DOC.read_text(encoding="utf-8")
+    listed = re.search(r"^- \*\*`--json`\*\* \(([^)]*)\)", text, re.MULTILINE)
+    assert listed, "docs/cli.md: the --json convention should list its verbs in parentheses"
+    documented = set(re.findall(r"`([a-z][a-z-]*)`", listed.group(1)))
+    with_json = {
+        verb
+        for verb, parser in VERBS.items()
+        if any("--json" in action.option_strings for action in parser._actions)
+    }
+    assert documented == with_json
+
+
 def test_option_check_catches_an_undocumented_option() -> None:
     """The check above can fail: an option added to a parser but not to its section is found."""
     parser = argparse.ArgumentParser(prog="evalsuite metrics")
