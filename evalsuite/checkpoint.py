@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evalsuite import names
 from evalsuite.errors import DataError, UsageError
 from evalsuite.io import read_json
 
@@ -29,17 +30,9 @@ __all__ = [
 ]
 
 TRAIN_MANIFEST = "train_manifest.json"
-RECIPES = ("standard", "single", "dss", "mi", "mixed", "socratic")
-OUTPUT_KINDS = ("label", "rationale_then_label", "multitask", "mixed", "socratic")
-"""How a student's outputs are laid out:
-
-* ``label``: input -> label (standard fine-tuning or distillation);
-* ``rationale_then_label``: input -> "<rationale> So the answer is <label>" (single-task);
-* ``multitask``: ``label_prefix + input`` -> label and ``rationale_prefix + input`` -> rationale;
-* ``mixed``: one prefix per reasoning path kind (``path_prefixes``: cot, pot);
-* ``socratic``: a decomposer and a solver (``path_prefixes``: decompose, solve), each a whole
-  model with its tokenizer in the checkpoint's sub-directory of that name.
-"""
+RECIPES = names.RECIPES.names
+OUTPUT_KINDS = names.OUTPUT_FORMATS.names
+"""How a student's outputs are laid out: :data:`evalsuite.names.OUTPUT_FORMATS`."""
 
 
 @dataclass(frozen=True)
@@ -56,12 +49,8 @@ class PromptFormat:
     max_target_length: int = 256
 
     def __post_init__(self) -> None:
-        if self.recipe not in RECIPES:
-            raise UsageError(f"unknown recipe '{self.recipe}'; choose from {', '.join(RECIPES)}")
-        if self.output not in OUTPUT_KINDS:
-            raise UsageError(
-                f"unknown output kind '{self.output}'; choose from {', '.join(OUTPUT_KINDS)}"
-            )
+        names.RECIPES.check(self.recipe)
+        names.OUTPUT_FORMATS.check(self.output)
         if self.output == "multitask" and self.rationale_prefix is None:
             raise UsageError("a multitask prompt format needs a rationale_prefix")
         if self.output == "socratic" and sorted(self.path_prefixes) != ["decompose", "solve"]:

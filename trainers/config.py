@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from evalsuite.checkpoint import RECIPES
 from evalsuite.data import ArithConfig
 from evalsuite.errors import UsageError
+from evalsuite.names import RECIPES
 from evalsuite.tasks import get_task
 from trainers.student import TinyStudentConfig
 
@@ -136,8 +136,7 @@ class TrainConfig:
     arith: ArithConfig = field(default_factory=ArithConfig)
 
     def __post_init__(self) -> None:
-        if self.recipe not in RECIPES:
-            raise UsageError(f"unknown recipe '{self.recipe}'; choose from {', '.join(RECIPES)}")
+        RECIPES.check(self.recipe)
         get_task(self.task)  # raises "unknown task 'x'; choose from ..."
         _choice("label_source", self.label_source, LABEL_SOURCES)
         _choice("mi_variant", self.mi_variant, MI_VARIANTS)

@@ -31,6 +31,7 @@ from torch import Tensor, nn
 from evalsuite.checkpoint import PromptFormat
 from evalsuite.errors import DataError, UsageError
 from evalsuite.example import Example
+from evalsuite.registry import Registry
 from evalsuite.tasks import Task
 from trainers.batching import Batch, Pair
 from trainers.config import TrainConfig
@@ -314,10 +315,15 @@ class MixedRecipe(Recipe):
         return {"loss": mixed_loss(cot, pot, lam=self.config.alpha), "cot": cot, "pot": pot}
 
 
-RECIPES: dict[str, type[Recipe]] = {
-    recipe.name: recipe
-    for recipe in (StandardRecipe, SingleRecipe, DssRecipe, MiRecipe, MixedRecipe)
-}
+RECIPES: Registry[type[Recipe]] = Registry(
+    "recipe",
+    {
+        recipe.name: recipe
+        for recipe in (StandardRecipe, SingleRecipe, DssRecipe, MiRecipe, MixedRecipe)
+    },
+)
+"""The one-student recipes by name (:data:`evalsuite.names.RECIPES` but ``socratic``, which
+is two students: :mod:`trainers.socratic`)."""
 
 
 def get_recipe(config: TrainConfig, task: Task) -> Recipe:
@@ -334,13 +340,7 @@ def get_recipe(config: TrainConfig, task: Task) -> Recipe:
             "recipe 'socratic' is two students (decomposer and solver); train it with "
             "trainers.loop.train or `evalsuite train socratic`"
         )
-    try:
-        recipe = RECIPES[config.recipe]
-    except KeyError:
-        raise UsageError(
-            f"unknown recipe '{config.recipe}'; choose from {', '.join(RECIPES)}"
-        ) from None
-    return recipe(config, task)
+    return RECIPES[config.recipe](config, task)
 
 
 class RecipeModule(nn.Module):

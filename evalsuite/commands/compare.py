@@ -22,10 +22,10 @@ from typing import Any
 
 from evalsuite.commands.common import add_json_argument, print_json
 from evalsuite.errors import UsageError
+from evalsuite.names import PAIRED_TESTS
 
 NAME = "compare"
 HELP = "paired significance tests between runs of the same examples"
-TESTS = ("bootstrap", "mcnemar", "permutation")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--test",
         default="bootstrap",
-        choices=TESTS,
+        choices=PAIRED_TESTS.names,
         help="paired test of the accuracy difference (default: bootstrap)",
     )
     parser.add_argument(

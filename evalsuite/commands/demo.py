@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from evalsuite.errors import UsageError
+from evalsuite.names import RECIPES
 
 NAME = "demo"
 HELP = "run the main job end to end offline (train, score, compare, MI, report)"
 
-RECIPES = ("standard", "single", "dss", "mi", "mixed", "socratic")
 TOTAL_STEPS = 8
 MIXED_SAMPLES = 5
 MIXED_TEMPERATURE = 0.7

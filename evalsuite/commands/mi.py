@@ -19,10 +19,10 @@ from typing import Any
 
 from evalsuite.commands.common import add_json_argument, print_json
 from evalsuite.errors import DataError, UsageError
+from evalsuite.names import MI_ESTIMATORS
 
 NAME = "mi"
 HELP = "estimate mutual information between label and rationale representations"
-ESTIMATOR_CHOICES = ("ksg", "infonce", "nwj", "smile", "club", "probe", "all")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,8 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--estimator",
         default="ksg",
-        choices=ESTIMATOR_CHOICES,
-        help="ksg (default), infonce, nwj, smile, club, probe or all",
+        choices=(*MI_ESTIMATORS, "all"),
+        help=f"{', '.join(MI_ESTIMATORS)} or all (default: ksg)",
     )
     parser.add_argument("--x", default="label_repr", metavar="KEY", help="default: label_repr")
     parser.add_argument(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from evalsuite.commands.compare import TESTS
+from evalsuite.names import PAIRED_TESTS
 
 NAME = "report"
 HELP = "write LaTeX tables, figures and summary.md for a set of runs"
@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--test",
         default="bootstrap",
-        choices=TESTS,
+        choices=PAIRED_TESTS.names,
         help="paired test of one run against the baseline run (default: bootstrap)",
     )
     parser.add_argument(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 
 from evalsuite.commands.common import add_data_arguments
+from evalsuite.names import PATH_MODES
 
 NAME = "score"
 HELP = "score a checkpoint on a task split into a run directory"
@@ -64,7 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--paths",
-        choices=("multi", "cot", "pot"),
+        choices=PATH_MODES.names,
         help="mixed students: vote over CoT and PoT paths (multi, default) or use one kind",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

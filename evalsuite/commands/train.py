@@ -32,15 +32,14 @@ from typing import Any
 
 from evalsuite.commands.common import add_data_arguments
 from evalsuite.errors import UsageError
+from evalsuite.names import RECIPES
 
 NAME = "train"
 HELP = "train a student with one recipe"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "recipe", metavar="RECIPE", help="standard, single, dss, mi, mixed or socratic"
-    )
+    parser.add_argument("recipe", metavar="RECIPE", help=", ".join(RECIPES))
     add_data_arguments(parser, split=False)
     parser.add_argument(
         "--out", required=True, metavar="CKPT", help="checkpoint directory (resumed if it exists)"

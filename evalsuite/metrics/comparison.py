@@ -112,8 +112,7 @@ def compare_records(
     DataError
         From alignment, naming a differing id.
     """
-    if test not in sig.PAIRED_TESTS:
-        raise ValueError(f"unknown test '{test}'; choose from {', '.join(sig.PAIRED_TESTS)}")
+    paired_test = sig.PAIRED_TESTS[test]
     if n_resamples < 1 or n_resamples_ece < 1:
         raise ValueError("the number of resamples must be positive")
     if not 0.0 < alpha < 1.0:
@@ -139,7 +138,7 @@ def compare_records(
     pairs = list(combinations(range(k), 2))
     rows = [
         _with_interval(
-            sig.PAIRED_TESTS[test](
+            paired_test(
                 correct[i], correct[j], n_resamples=n_resamples, rng=test_rng, alpha=alpha
             ),
             sig.paired_accuracy_interval(

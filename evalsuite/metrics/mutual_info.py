@@ -33,6 +33,7 @@ from scipy.special import digamma
 
 from evalsuite.metrics.critics import CriticConfig, club_bound, variational_bound
 from evalsuite.metrics.resampling import RandomState, as_generator
+from evalsuite.registry import Registry
 
 __all__ = [
     "ESTIMATORS",
@@ -426,19 +427,26 @@ def _pair_estimator(
     return lambda x, y, labels, config, rng: fn(x, y, config=config, rng=rng)
 
 
-ESTIMATORS: dict[str, Callable[[Array, Array, Any, MIConfig, RandomState], MIEstimate]] = {
-    "ksg": lambda x, y, labels, config, rng: ksg_mutual_information(
-        x, y, k=config.k, n_components=config.ksg_components, rng=rng
-    ),
-    "infonce": _pair_estimator(infonce_mutual_information),
-    "nwj": _pair_estimator(nwj_mutual_information),
-    "smile": _pair_estimator(smile_mutual_information),
-    "club": _pair_estimator(club_mutual_information),
-    "probe": lambda x, y, labels, config, rng: probe_mutual_information(
-        labels, y, folds=config.probe_folds, n_components=config.critic_components, rng=rng
-    ),
-}
-"""Estimators by name: ``fn(x, y, labels, config, rng)``; ``probe`` uses labels and y only."""
+Estimator = Callable[[Array, Array, Any, MIConfig, RandomState], MIEstimate]
+
+ESTIMATORS: Registry[Estimator] = Registry(
+    "estimator",
+    {
+        "ksg": lambda x, y, labels, config, rng: ksg_mutual_information(
+            x, y, k=config.k, n_components=config.ksg_components, rng=rng
+        ),
+        "infonce": _pair_estimator(infonce_mutual_information),
+        "nwj": _pair_estimator(nwj_mutual_information),
+        "smile": _pair_estimator(smile_mutual_information),
+        "club": _pair_estimator(club_mutual_information),
+        "probe": lambda x, y, labels, config, rng: probe_mutual_information(
+            labels, y, folds=config.probe_folds, n_components=config.critic_components, rng=rng
+        ),
+    },
+    error=ValueError,
+)
+"""Estimators by the names of :data:`evalsuite.names.MI_ESTIMATORS`: ``fn(x, y, labels,
+config, rng)``; ``probe`` uses labels and y only."""
 
 
 def estimate_mutual_information(
@@ -457,9 +465,8 @@ def estimate_mutual_information(
     ValueError
         For an unknown name, or ``probe`` without labels.
     """
-    if name not in ESTIMATORS:
-        raise ValueError(f"unknown estimator '{name}'; choose from {', '.join(ESTIMATORS)}")
+    estimator = ESTIMATORS[name]
     if name == "probe" and labels is None:
         raise ValueError("the probe needs labels (a closed label set)")
     a, b = _paired_matrices(x, y)
-    return ESTIMATORS[name](a, b, labels, config or MIConfig(), rng)
+    return estimator(a, b, labels, config or MIConfig(), rng)

@@ -34,6 +34,7 @@ from evalsuite.metrics.resampling import (
     percentile_interval,
     resampling_p_value,
 )
+from evalsuite.registry import Registry
 
 __all__ = [
     "PAIRED_TESTS",
@@ -369,17 +370,22 @@ def paired_permutation_test(
 
 PairedTest = Callable[..., PairedTestResult]
 
-PAIRED_TESTS: dict[str, PairedTest] = {
-    "mcnemar": lambda a, b, *, n_resamples, rng, alpha=0.05: mcnemar_test(a, b, alpha=alpha),
-    "bootstrap": lambda a, b, *, n_resamples, rng, alpha=0.05: paired_bootstrap_test(
-        a, b, n_resamples=n_resamples, alpha=alpha, rng=rng
-    ),
-    "permutation": lambda a, b, *, n_resamples, rng, alpha=0.05: paired_permutation_test(
-        a, b, n_resamples=n_resamples, alpha=alpha, rng=rng
-    ),
-}
-"""Accuracy tests by name, as ``evalsuite compare --test`` offers them:
-``PAIRED_TESTS[name](correct_a, correct_b, n_resamples=..., rng=..., alpha=0.05)``."""
+PAIRED_TESTS: Registry[PairedTest] = Registry(
+    "test",
+    {
+        "bootstrap": lambda a, b, *, n_resamples, rng, alpha=0.05: paired_bootstrap_test(
+            a, b, n_resamples=n_resamples, alpha=alpha, rng=rng
+        ),
+        "mcnemar": lambda a, b, *, n_resamples, rng, alpha=0.05: mcnemar_test(a, b, alpha=alpha),
+        "permutation": lambda a, b, *, n_resamples, rng, alpha=0.05: paired_permutation_test(
+            a, b, n_resamples=n_resamples, alpha=alpha, rng=rng
+        ),
+    },
+    error=ValueError,
+)
+"""Accuracy tests by the names of :data:`evalsuite.names.PAIRED_TESTS`, as ``evalsuite compare
+--test`` offers them: ``PAIRED_TESTS[name](correct_a, correct_b, n_resamples=..., rng=...,
+alpha=0.05)``."""
 
 
 # -- three or more systems ---------------------------------------------------------------------
@@ -465,16 +471,14 @@ def pairwise_tests(
     ValueError
         For an unknown test name or mismatched shapes.
     """
-    if test not in PAIRED_TESTS:
-        raise ValueError(f"unknown test '{test}'; choose from {', '.join(PAIRED_TESTS)}")
+    paired_test = PAIRED_TESTS[test]
     table = np.asarray(correct).astype(bool)
     if table.ndim != 2 or table.shape[0] != len(names):
         raise ValueError(f"correct must have one row per name, got {table.shape} for {len(names)}")
     generator = as_generator(rng)
     pairs = list(combinations(range(len(names)), 2))
     results = [
-        PAIRED_TESTS[test](table[i], table[j], n_resamples=n_resamples, rng=generator)
-        for i, j in pairs
+        paired_test(table[i], table[j], n_resamples=n_resamples, rng=generator) for i, j in pairs
     ]
     adjusted = holm_adjust([r.p_value for r in results])
     return [

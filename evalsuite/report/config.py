@@ -7,8 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from evalsuite.errors import UsageError
-from evalsuite.metrics import significance as sig
-from evalsuite.metrics.mutual_info import ESTIMATORS
+from evalsuite.names import MI_ESTIMATORS, PAIRED_TESTS
 
 __all__ = ["ReportConfig"]
 
@@ -23,14 +22,14 @@ class ReportConfig:
         Method the dagger compares against (None: no significance marks).
     test : str
         Paired test of one run against one baseline run: a key of
-        :data:`evalsuite.metrics.significance.PAIRED_TESTS`. Methods with several runs (seeds)
+        :data:`evalsuite.names.PAIRED_TESTS`. Methods with several runs (seeds)
         on both sides are compared by Welch's t-test across seeds instead.
     alpha : float
         Significance level of the dagger.
     n_resamples : int
         Resamples of the bootstrap and permutation tests.
     mi_estimators : tuple of str
-        Keys of :data:`evalsuite.metrics.mutual_info.ESTIMATORS` run on every run with
+        Names of :data:`evalsuite.names.MI_ESTIMATORS` run on every run with
         representations.npz; empty for none.
     intersect : bool
         Compare on the examples two runs share instead of refusing runs with different ids.
@@ -57,17 +56,17 @@ class ReportConfig:
     methods: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.test not in sig.PAIRED_TESTS:
-            raise UsageError(f"--test {self.test}: choose from {', '.join(sig.PAIRED_TESTS)}")
+        if self.test not in PAIRED_TESTS:
+            raise UsageError(f"--test {self.test}: choose from {', '.join(PAIRED_TESTS)}")
         if not 0.0 < self.alpha < 1.0:
             raise UsageError(f"--alpha {self.alpha}: must be between 0 and 1 (exclusive)")
         if self.n_resamples < 1:
             raise UsageError(f"--n-resamples {self.n_resamples}: must be a positive integer")
-        unknown = [name for name in self.mi_estimators if name not in ESTIMATORS]
+        unknown = [name for name in self.mi_estimators if name not in MI_ESTIMATORS]
         if unknown:
             raise UsageError(
                 f"--mi-estimators {unknown[0]}: unknown estimator; "
-                f"choose from {', '.join(ESTIMATORS)} (comma-separated) or none"
+                f"choose from {', '.join(MI_ESTIMATORS)} (comma-separated) or none"
             )
 
     def to_dict(self) -> dict[str, Any]:

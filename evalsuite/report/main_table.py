@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from evalsuite.metrics import significance as sig
+from evalsuite.names import GROUP_TEST, TEST_LABELS
 from evalsuite.report.analysis import ReportAnalysis, groups
-from evalsuite.report.markdown import TEST_NAMES
 from evalsuite.report.runs import METHOD_ORDER, ordered
 from evalsuite.report.tables import Cell, Table
 
@@ -62,9 +62,9 @@ def main_table(analysis: ReportAnalysis) -> tuple[Table, dict[str, Any]]:
     if config.baseline is not None:
         used = {c["test"] for c in analysis.comparisons if c["p_value"] is not None}
         how = []
-        if not used or used - {"welch"}:
-            how.append(f"one run against one: {TEST_NAMES[config.test]} on the shared examples")
-        if "welch" in used:
+        if not used or used - {GROUP_TEST}:
+            how.append(f"one run against one: {TEST_LABELS[config.test]} on the shared examples")
+        if GROUP_TEST in used:
             how.append("seeds against seeds: Welch's t-test")
         footnote.append(
             f"† significantly better than {config.baseline} (two-sided p < {config.alpha:g}; "

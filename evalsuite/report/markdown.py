@@ -9,17 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from evalsuite.names import TEST_LABELS
 from evalsuite.report.tables import Table, render_markdown
 
-__all__ = ["TEST_NAMES", "significance_line", "summary_markdown"]
-
-TEST_NAMES = {
-    "bootstrap": "paired bootstrap",
-    "mcnemar": "McNemar's exact test",
-    "permutation": "paired permutation test",
-    "welch": "Welch's t-test across seeds",
-}
-"""How each test is named in footnotes and in summary.md."""
+__all__ = ["significance_line", "summary_markdown"]
 
 
 def _p(value: float, n_resamples: int | None = None) -> str:
@@ -69,7 +62,7 @@ def significance_line(comparison: Mapping[str, Any], alpha: float) -> str:
     resamples = c.get("n_resamples")
     return (
         f"{head}: {verdict} at alpha = {alpha:g}; {diff:+.1f} points{interval}, "
-        f"{TEST_NAMES[c['test']]} p {_p(c['p_value'], resamples)} "
+        f"{TEST_LABELS[c['test']]} p {_p(c['p_value'], resamples)} "
         f"(Holm-adjusted p {_p(c['p_holm'], resamples)}), {unit}."
     )
 

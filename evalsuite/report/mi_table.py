@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from evalsuite.names import MI_ESTIMATORS
 from evalsuite.report.analysis import MI_KEYS, ReportAnalysis
 from evalsuite.report.runs import ordered
 from evalsuite.report.tables import Cell, Table
 
-__all__ = ["ESTIMATOR_NAMES", "mi_table"]
+__all__ = ["mi_table"]
 
-ESTIMATOR_NAMES = {
-    "ksg": "KSG",
-    "infonce": "InfoNCE",
-    "nwj": "NWJ",
-    "smile": "SMILE",
-    "club": "CLUB",
-    "probe": "probe",
-}
+
+def _column(estimator: str) -> str:
+    """The estimator's column name (its label; an unregistered one by its own name)."""
+    return MI_ESTIMATORS.get(estimator, estimator)
 
 
 def mi_table(analysis: ReportAnalysis) -> tuple[Table | None, dict[str, Any]]:
@@ -32,16 +29,11 @@ def mi_table(analysis: ReportAnalysis) -> tuple[Table | None, dict[str, Any]]:
     }
     if not estimates:
         return None, block
-    columns = ordered([ESTIMATOR_NAMES.get(e.estimator, e.estimator) for _, e in estimates])
+    columns = ordered([_column(e.estimator) for _, e in estimates])
     cells = {
-        (r.label, ESTIMATOR_NAMES.get(e.estimator, e.estimator)): Cell(
-            e.value, (e.high - e.low) / 2
-        )
-        for r, e in estimates
+        (r.label, _column(e.estimator)): Cell(e.value, (e.high - e.low) / 2) for r, e in estimates
     }
-    caveats = ordered(
-        [f"{ESTIMATOR_NAMES.get(e.estimator, e.estimator)}: {e.caveat}" for _, e in estimates]
-    )
+    caveats = ordered([f"{_column(e.estimator)}: {e.caveat}" for _, e in estimates])
     table = Table(
         caption="Mutual information between label and rationale representations (nats)",
         label="tab:mi",

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from evalsuite.names import PATH_KINDS
 from evalsuite.report.analysis import ReportAnalysis
 from evalsuite.report.runs import ReportRun, ordered
 from evalsuite.report.tables import Cell, Table
 
-__all__ = ["PATH_KIND_COLUMNS", "paths_table"]
+__all__ = ["paths_table"]
 
-PATH_KIND_COLUMNS = {"cot": "CoT path", "pot": "PoT path", "socratic": "Socratic chain"}
+PATH_KIND_COLUMNS = PATH_KINDS
 """Column name of each path kind's accuracy (an unknown kind is shown by its own name)."""
 VOTE, FAILURES, AGREEMENT = "vote", "PoT failures", "CoT-PoT agreement"
 

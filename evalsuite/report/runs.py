@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from evalsuite.errors import DataError, UsageError
+from evalsuite.names import MULTI_PATH_RECIPE, RECIPES, SINGLE_PATH_MODES
 from evalsuite.scoring.rundir import MANIFEST, RECORDS, Run, read_run
 
 __all__ = [
@@ -29,17 +30,22 @@ __all__ = [
 ]
 
 METHOD_ORDER = (
-    "standard",
-    "single",
-    "dss",
-    "mi",
-    "mixed-cot",
-    "mixed-pot",
-    "mixed",
-    "socratic",
+    *(
+        method
+        for recipe in RECIPES
+        for method in (
+            *(
+                f"{recipe}-{mode}"
+                for mode in (SINGLE_PATH_MODES if recipe == MULTI_PATH_RECIPE else ())
+            ),
+            recipe,
+        )
+    ),
     "teacher",
 )
-"""Rows of the main table in this order when present; other methods follow as first seen."""
+"""Rows of the main table in this order when present: the recipes, a mixed student's single
+paths before its vote (``mixed-cot``, ``mixed-pot``, ``mixed``), then the teacher; other methods
+follow as first seen."""
 
 Progress = Callable[[str], None]
 
@@ -98,7 +104,7 @@ def run_method(manifest: Mapping[str, Any]) -> str | None:
         return None
     decoding = manifest.get("decoding")
     mode = decoding.get("paths") if isinstance(decoding, Mapping) else None
-    return f"{recipe}-{mode}" if mode in ("cot", "pot") else recipe
+    return f"{recipe}-{mode}" if mode in SINGLE_PATH_MODES else recipe
 
 
 def run_seed(manifest: Mapping[str, Any]) -> int | None:

@@ -27,6 +27,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from evalsuite import names
 from evalsuite.checkpoint import PromptFormat
 from evalsuite.errors import DataError, UsageError
 from evalsuite.example import Example
@@ -40,8 +41,8 @@ from evalsuite.tasks import Task
 
 __all__ = ["PATH_KINDS", "PATH_MODES", "score_mixed_batch"]
 
-PATH_KINDS = ("cot", "pot")
-PATH_MODES = ("multi", "cot", "pot")
+PATH_KINDS = names.MIXED_PATH_KINDS
+PATH_MODES = names.PATH_MODES.names
 """``multi``: every kind's paths vote together; ``cot``/``pot``: that kind alone."""
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from evalsuite.checkpoint import read_checkpoint
 from evalsuite.errors import UsageError
 from evalsuite.example import Example
+from evalsuite.names import PATH_MODES
 from evalsuite.sandbox import Sandbox, SandboxConfig
 from evalsuite.scoring.decoding import DecodingConfig
 from evalsuite.scoring.distributed import DistContext, init_distributed
@@ -46,9 +47,8 @@ class ScoreConfig:
     """Limits of the sandbox that runs mixed students' programs."""
 
     def __post_init__(self) -> None:
-        modes = ("multi", "cot", "pot")
-        if self.paths is not None and self.paths not in modes:
-            raise UsageError(f"--paths {self.paths!r}: choose from {', '.join(modes)}")
+        if self.paths is not None and self.paths not in PATH_MODES:
+            raise UsageError(f"--paths {self.paths!r}: choose from {', '.join(PATH_MODES)}")
         if self.limit is not None and self.limit < 1:
             raise UsageError(f"--limit must be >= 1, got {self.limit}")
         if self.batch_size < 1:

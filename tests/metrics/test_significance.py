@@ -147,7 +147,7 @@ def test_pairwise_tests_are_holm_adjusted_together() -> None:
     assert [(r.a, r.b) for r in rows] == [("a", "b"), ("a", "c"), ("b", "c")]
     raw = [mcnemar_test(table[i], table[j]).p_value for i, j in ((0, 1), (0, 2), (1, 2))]
     assert [r.p_holm for r in rows] == pytest.approx(holm_adjust(raw).tolist())
-    with pytest.raises(ValueError, match="unknown test 'z'; choose from mcnemar, bootstrap"):
+    with pytest.raises(ValueError, match="unknown test 'z'; choose from bootstrap, mcnemar"):
         pairwise_tests(["a", "b"], table[:2], test="z")
 
 

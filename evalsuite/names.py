@@ -1,0 +1,106 @@
+"""The names of every named concept, with the label each is shown by: names only, no behaviour.
+
+The CLI builds its argparse ``choices`` and help from here, so ``--help`` imports no numerics
+library; the registries that attach behaviour to these names (trainers' recipes, scoring's output
+formats, :data:`evalsuite.metrics.significance.PAIRED_TESTS`,
+:data:`evalsuite.metrics.mutual_info.ESTIMATORS`) are keyed by the same names, which
+``tests/test_names.py`` checks. A new recipe, format, test or estimator is added here first.
+"""
+
+from __future__ import annotations
+
+from evalsuite.registry import Registry
+
+__all__ = [
+    "GROUP_TEST",
+    "MIXED_PATH_KINDS",
+    "MI_ESTIMATORS",
+    "MULTI_PATH_RECIPE",
+    "OUTPUT_FORMATS",
+    "PAIRED_TESTS",
+    "PATH_KINDS",
+    "PATH_MODES",
+    "RECIPES",
+    "SINGLE_PATH_MODES",
+    "TEST_LABELS",
+]
+
+RECIPES: Registry[str] = Registry(
+    "recipe",
+    {
+        "standard": "standard fine-tuning (input -> label)",
+        "single": "single-task: rationale then label in one output",
+        "dss": "distilling step by step: label and rationale as two tasks",
+        "mi": "DSS with a mutual-information term between the two tasks",
+        "mixed": "mixed CoT and PoT paths, one prefix per path kind",
+        "socratic": "Socratic CoT: a decomposer and a solver",
+    },
+)
+"""Training recipes: name -> what it trains."""
+
+OUTPUT_FORMATS: Registry[str] = Registry(
+    "output format",
+    {
+        "label": "input -> label (standard fine-tuning or distillation)",
+        "rationale_then_label": 'input -> "<rationale> So the answer is <label>" (single-task)',
+        "multitask": "label_prefix + input -> label and rationale_prefix + input -> rationale",
+        "mixed": "one prefix per reasoning path kind (path_prefixes: cot, pot)",
+        "socratic": "a decomposer and a solver (path_prefixes: decompose, solve), each a whole "
+        "model with its tokenizer in the checkpoint's sub-directory of that name",
+    },
+)
+"""How a student's outputs are laid out (a checkpoint's ``output``): name -> layout."""
+
+PATH_KINDS: Registry[str] = Registry(
+    "path kind", {"cot": "CoT path", "pot": "PoT path", "socratic": "Socratic chain"}
+)
+"""Kinds of reasoning path a record's ``paths`` hold: kind -> column name in reports."""
+
+MIXED_PATH_KINDS = ("cot", "pot")
+"""The kinds of path a mixed student writes, one prompt prefix each."""
+
+PATH_MODES: Registry[str] = Registry(
+    "path mode",
+    {
+        "multi": "vote over CoT and PoT paths",
+        **{kind: f"{PATH_KINDS[kind]}s only" for kind in MIXED_PATH_KINDS},
+    },
+)
+"""How a mixed student is scored (``--paths``): every kind of path and a vote, or one kind."""
+
+SINGLE_PATH_MODES = MIXED_PATH_KINDS
+"""Path modes that score one kind of path; such a run is a method of its own (``mixed-cot``)."""
+
+MULTI_PATH_RECIPE = "mixed"
+"""The recipe whose students take a path mode (``evalsuite score --paths``)."""
+
+PAIRED_TESTS: Registry[str] = Registry(
+    "paired test",
+    {
+        "bootstrap": "paired bootstrap",
+        "mcnemar": "McNemar's exact test",
+        "permutation": "paired permutation test",
+    },
+)
+"""Paired tests of one run against another on the same examples: name -> how text names it."""
+
+GROUP_TEST = "welch"
+"""The test of several runs (seeds) against several: Welch's t-test, not a choice."""
+
+TEST_LABELS: Registry[str] = Registry(
+    "test", {**PAIRED_TESTS, GROUP_TEST: "Welch's t-test across seeds"}
+)
+"""Every test a comparison may report, with how footnotes and summary.md name it."""
+
+MI_ESTIMATORS: Registry[str] = Registry(
+    "estimator",
+    {
+        "ksg": "KSG",
+        "infonce": "InfoNCE",
+        "nwj": "NWJ",
+        "smile": "SMILE",
+        "club": "CLUB",
+        "probe": "probe",
+    },
+)
+"""Mutual-information estimators: name -> column name in reports."""
