@@ -22,6 +22,7 @@ from typing import Any
 
 from evalsuite.commands.common import add_json_argument, print_json
 from evalsuite.errors import UsageError
+from evalsuite.formatting import format_rate, p_value_text
 from evalsuite.names import PAIRED_TESTS
 
 NAME = "compare"
@@ -123,14 +124,8 @@ def compare_runs(
     return result
 
 
-def _fmt_p(p: float) -> str:
-    return f"{p:.4g}" if p >= 1e-4 else f"{p:.1e}"
-
-
 def print_comparison(result: dict[str, Any]) -> None:
     """The readable form of a comparison result (what `evalsuite compare` prints)."""
-    from evalsuite.commands.metrics import format_rate
-
     dropped = result["dropped"]
     note = ""
     if dropped["missing"] or dropped["gold_differs"]:
@@ -151,24 +146,25 @@ def print_comparison(result: dict[str, Any]) -> None:
         extra = ""
         if "only_a_correct" in pair:
             extra = f" (b={pair['only_a_correct']}, c={pair['only_b_correct']})"
-        print(f"{line}, {pair['test']} p = {_fmt_p(pair['p_value'])}{extra}")
+        p = p_value_text(pair["p_value"], pair.get("n_resamples"))
+        print(f"{line}, {pair['test']} p {p}{extra}")
         ece = result.get("ece_pair")
         if ece:
             print(
                 f"{ece['a']} - {ece['b']}: ECE difference {ece['difference']:+.4f} "
-                f"[{ece['low']:+.4f}, {ece['high']:+.4f}], paired bootstrap p = "
-                f"{_fmt_p(ece['p_value'])}"
+                f"[{ece['low']:+.4f}, {ece['high']:+.4f}], paired bootstrap p "
+                f"{p_value_text(ece['p_value'], ece.get('n_resamples'))}"
             )
         else:
             print("ECE difference: n/a (not every paired record has a confidence)")
     if "cochran_q" in result:
         q = result["cochran_q"]
-        print(f"Cochran's Q = {q['statistic']:.3f} (df {q['df']}), p = {_fmt_p(q['p_value'])}")
+        print(f"Cochran's Q = {q['statistic']:.3f} (df {q['df']}), p {p_value_text(q['p_value'])}")
         print(f"pairwise {result['test']} tests, Holm-adjusted:")
         for row in result["pairwise"]:
             print(
                 f"  {row['a']} - {row['b']}: {100 * row['difference']:+.2f} pts, "
-                f"p = {_fmt_p(row['p_value'])}, Holm p = {_fmt_p(row['p_holm'])}"
+                f"p {p_value_text(row['p_value'])}, Holm p {p_value_text(row['p_holm'])}"
             )
     if "groups" in result:
         print("groups (accuracy over seeds):")
@@ -181,7 +177,7 @@ def print_comparison(result: dict[str, Any]) -> None:
             for row in result["group_tests"]:
                 print(
                     f"  {row['a']} - {row['b']}: {100 * row['difference']:+.2f} pts, Welch "
-                    f"p = {_fmt_p(row['p_value'])}, Holm p = {_fmt_p(row['p_holm'])}"
+                    f"p {p_value_text(row['p_value'])}, Holm p {p_value_text(row['p_holm'])}"
                 )
 
 

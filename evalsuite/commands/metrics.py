@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from evalsuite.commands.common import add_json_argument, print_json
+from evalsuite.formatting import format_rate
 
 NAME = "metrics"
 HELP = "accuracy with intervals, calibration and rationale metrics of a run"
@@ -35,16 +36,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_json_argument(parser)
 
 
-def format_rate(rate: dict[str, Any] | None) -> str:
-    """``80.00 %  [49.02, 94.33]  (8/10)``, or ``n/a`` for a rate that applies to no record."""
-    if rate is None or rate.get("value") is None:
-        return "n/a"
-    return (
-        f"{100 * rate['value']:6.2f} %  [{100 * rate['low']:.2f}, {100 * rate['high']:.2f}]"
-        f"  ({rate['k']}/{rate['n']})"
-    )
-
-
 def _same_answer(manifest: dict[str, Any]) -> Any:
     """The run's task comparison for teacher agreement, when the manifest names a known task."""
     from evalsuite.tasks import TASKS
@@ -54,53 +45,31 @@ def _same_answer(manifest: dict[str, Any]) -> Any:
 
 
 def _print_table(name: str, summary: dict[str, Any]) -> None:
+    """The readable form of a run's summary; every metric's label and format come from
+    :mod:`evalsuite.metrics.registry`."""
+    from evalsuite.metrics.registry import CALIBRATION_METRICS, RATE_METRICS
+
     print(f"run {name}: {summary['n']} examples")
-    for label, key in (
-        ("accuracy", "accuracy"),
-        ("extraction failure", "extraction_failure"),
-        ("rationale-label consistency", "consistency"),
-        ("agreement with teacher", "teacher_agreement"),
-    ):
-        print(f"  {label:<28} {format_rate(summary[key])}")
+    for key, rate_metric in RATE_METRICS.items():
+        print(f"  {rate_metric.label:<28} {format_rate(summary.get(key))}")
 
     cal = summary["calibration"]
     if cal is None:
         print("calibration: no record has a confidence")
     else:
-        interval = cal["ece_interval"]
         print(f"calibration ({cal['n']} records with a confidence)")
-        print(
-            f"  {'ECE, 10 equal-width bins':<28} {cal['ece']:.4f}  "
-            f"[{interval['low']:.4f}, {interval['high']:.4f}] (bootstrap 95 %)"
-        )
-        for label, key in (
-            ("ECE, 15 equal-width bins", "ece_15"),
-            ("ECE, 10 equal-mass bins", "ece_equal_mass"),
-            ("MCE, 10 equal-width bins", "mce"),
-            ("smooth ECE", "smooth_ece"),
-            ("Brier score", "brier"),
-            ("MMCE", "mmce"),
-            ("AURC (risk-coverage)", "aurc"),
-        ):
-            print(f"  {label:<28} {cal[key]:.4f}")
-        if cal["classwise_ece"] is not None:
-            print(f"  {'classwise ECE, 10 bins':<28} {cal['classwise_ece']:.4f}")
-        sel = cal["selective"]
-        print(
-            f"  {'accuracy at 50 % coverage':<28} {100 * sel['accuracy'][4]:.2f} %  "
-            f"(most confident half; all: {100 * sel['accuracy'][-1]:.2f} %)"
-        )
-        rel = cal["reliability"]
-        print("  reliability (10 bins): bin, count, accuracy, mean confidence")
-        for b, count in enumerate(rel["counts"]):
-            span = f"[{rel['edges'][b]:.1f}, {rel['edges'][b + 1]:.1f}{']' if b == 9 else ')'}"
-            if count == 0:
-                print(f"    {span:<12} {count:>6}   (empty)")
-            else:
-                print(
-                    f"    {span:<12} {count:>6}   {rel['accuracy'][b]:.3f}   "
-                    f"{rel['confidence'][b]:.3f}"
-                )
+        for key, metric in CALIBRATION_METRICS.items():
+            value = cal.get(key)
+            if value is None:  # e.g. classwise ECE without a closed label set
+                continue
+            line = f"  {metric.label:<28} {value:{metric.format}}"
+            interval = cal.get(metric.interval) if metric.interval else None
+            if interval and interval.get("low") is not None:
+                low, high = interval["low"], interval["high"]
+                line += f"  [{low:{metric.format}}, {high:{metric.format}}] (bootstrap 95 %)"
+            print(line)
+        _print_selective(cal["selective"])
+        _print_reliability(cal["reliability"])
 
     rat = summary["rationale"]
     if rat is None:
@@ -120,6 +89,32 @@ def _print_table(name: str, summary: dict[str, Any]) -> None:
                 f"ROUGE-L F1 {rat['rouge_l']:.4f}  ({rat['n_with_teacher']} pairs)"
             )
     _print_paths(summary.get("paths"))
+
+
+def _print_selective(selective: dict[str, list[float]]) -> None:
+    """Accuracy of the most confident half (the coverage level nearest 50 %) and of all."""
+    coverage, accuracy = selective["coverage"], selective["accuracy"]
+    half = min(range(len(coverage)), key=lambda i: abs(coverage[i] - 0.5))
+    print(
+        f"  {f'accuracy at {100 * coverage[half]:.0f} % coverage':<28} "
+        f"{100 * accuracy[half]:.2f} %  (the most confident; all: {100 * accuracy[-1]:.2f} %)"
+    )
+
+
+def _print_reliability(reliability: dict[str, list[Any]]) -> None:
+    """The reliability curve's bins: span, count, accuracy and mean confidence."""
+    edges, counts = reliability["edges"], reliability["counts"]
+    print(f"  reliability ({len(counts)} bins): bin, count, accuracy, mean confidence")
+    for b, count in enumerate(counts):
+        last = b == len(counts) - 1
+        span = f"[{edges[b]:.1f}, {edges[b + 1]:.1f}{']' if last else ')'}"
+        if count == 0:
+            print(f"    {span:<12} {count:>6}   (empty)")
+        else:
+            print(
+                f"    {span:<12} {count:>6}   {reliability['accuracy'][b]:.3f}   "
+                f"{reliability['confidence'][b]:.3f}"
+            )
 
 
 def _print_paths(paths: dict[str, Any] | None) -> None:

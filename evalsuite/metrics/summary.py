@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from evalsuite.metrics import calibration as cal
+from evalsuite.metrics import registry
 from evalsuite.metrics.paths import path_summary
-from evalsuite.metrics.rates import Rate, rate_of
 from evalsuite.metrics.rationale import rationale_summary
 from evalsuite.metrics.resampling import RandomState
 
@@ -46,25 +46,6 @@ def answers_agree(a: str, b: str) -> bool:
     except ValueError:
         return a.strip().casefold() == b.strip().casefold()
     return math.isclose(x, y, rel_tol=1e-6, abs_tol=1e-9)
-
-
-def _teacher_label(record: Mapping[str, Any]) -> str | None:
-    teacher = record.get("teacher")
-    if not isinstance(teacher, Mapping):
-        return None
-    label = teacher.get("answer", teacher.get("label"))
-    return label if isinstance(label, str) and label.strip() else None
-
-
-def _extraction_failed(record: Mapping[str, Any]) -> bool:
-    extraction = record.get("extraction")
-    if isinstance(extraction, Mapping) and extraction.get("matched") is False:
-        return True
-    return record.get("answer") is None
-
-
-def _rate(rate: Rate) -> dict[str, Any] | None:
-    return rate.as_dict() if rate.n else None
 
 
 def _classwise_inputs(
@@ -118,6 +99,7 @@ def calibration_summary(
     """
     prob = np.asarray(y_prob, dtype=np.float64)
     true = np.asarray(y_true, dtype=np.float64)
+    inputs = registry.CalibrationInputs(prob, true, label_probs, label_index)
     interval = cal.expected_calibration_error_interval(
         prob, true, n_bins=10, n_resamples=n_resamples, rng=rng
     )
@@ -126,24 +108,10 @@ def calibration_summary(
     # 0.3 * 10 is 3.0000000000000004 in floating point)
     levels = np.round(np.linspace(0.1, 1.0, 10) * prob.size, 9)
     keep = np.maximum(np.ceil(levels).astype(int), 1) - 1
-    classwise = (
-        cal.classwise_calibration_error(label_probs, label_index)
-        if label_probs is not None and label_index is not None
-        else None
-    )
     return {
         "n": int(prob.size),
-        "mean_confidence": float(prob.mean()),
-        "ece": cal.expected_calibration_error(prob, true, n_bins=10),
-        "ece_15": cal.expected_calibration_error(prob, true, n_bins=15),
-        "ece_equal_mass": cal.expected_calibration_error(prob, true, strategy="quantile"),
-        "mce": cal.maximum_calibration_error(prob, true, n_bins=10),
-        "smooth_ece": cal.smooth_calibration_error(prob, true),
-        "brier": cal.brier_score_loss(prob, true),
-        "mmce": cal.maximum_mean_calibration_error(prob, true),
-        "aurc": selective.aurc,
+        **{name: metric.compute(inputs) for name, metric in registry.CALIBRATION_METRICS.items()},
         "ece_interval": interval.as_dict(),
-        "classwise_ece": classwise,
         "selective": {
             "coverage": [float(c) for c in selective.coverage[keep]],
             "accuracy": [float(a) for a in selective.accuracy[keep]],
@@ -191,12 +159,6 @@ def summarize_run(
     (1, 2, 0.5, None)
     """
     agree = same_answer or answers_agree
-    teacher_flags: list[bool] = []
-    for record in records:
-        label = _teacher_label(record)
-        if label is not None:
-            answer = record.get("answer")
-            teacher_flags.append(answer is not None and bool(agree(answer, label)))
     scored = [r for r in records if r.get("confidence") is not None]
     calibration = None
     if scored:
@@ -208,12 +170,13 @@ def summarize_run(
             label_index=classwise[1] if classwise else None,
             rng=rng,
         )
+    rates = {}
+    for name, metric in registry.RATE_METRICS.items():
+        rate = metric.compute(records, agree)
+        rates[name] = rate.as_dict() if rate.n or metric.always else None
     return {
         "n": len(records),
-        "accuracy": rate_of([bool(r["correct"]) for r in records]).as_dict(),
-        "extraction_failure": rate_of([_extraction_failed(r) for r in records]).as_dict(),
-        "consistency": _rate(rate_of([r.get("consistent") for r in records])),
-        "teacher_agreement": _rate(rate_of(teacher_flags)),
+        **rates,
         "calibration": calibration,
         "rationale": rationale_summary(records),
         "paths": path_summary(records, same_answer=agree),

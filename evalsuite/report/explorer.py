@@ -21,6 +21,12 @@ import numpy as np
 import pandas as pd
 
 from evalsuite.errors import UsageError
+from evalsuite.metrics.registry import (
+    CALIBRATION_METRICS,
+    RATE_METRICS,
+    direction_text,
+    extraction_failed,
+)
 from evalsuite.report.alignment import COMPARE_VIEWS, Alignment, align_runs, compare_rows
 from evalsuite.scoring.rundir import MANIFEST, METRICS, RECORDS, Run, read_run
 
@@ -194,15 +200,6 @@ def _teacher_field(record: Mapping[str, Any], name: str) -> Any:
 def _extraction_field(record: Mapping[str, Any], name: str) -> Any:
     extraction = record.get("extraction")
     return extraction.get(name) if isinstance(extraction, Mapping) else None
-
-
-def extraction_failed(record: Mapping[str, Any]) -> bool:
-    """No answer could be extracted: ``answer`` is null or ``extraction.matched`` is false.
-
-    The same rule as the ``extraction_failure`` rate of
-    :func:`evalsuite.metrics.summary.summarize_run`, so the browser's count matches the overview.
-    """
-    return record.get("answer") is None or _extraction_field(record, "matched") is False
 
 
 def records_frame(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -402,8 +399,9 @@ SUMMARY_KEYS = ("n", "accuracy", "extraction_failure", "consistency", "teacher_a
 def stored_summary(run: Run) -> dict[str, Any] | None:
     """The run's metrics.json when it is the summary of exactly these records, else None.
 
-    It is used when it has every summary key, counts as many records as records.jsonl holds,
-    and was written no earlier than records.jsonl (the writer writes it last). Reusing it
+    It is used when it has every summary key and every registered calibration metric, counts as
+    many records as records.jsonl holds, and was written no earlier than records.jsonl (the
+    writer writes it last). Reusing it
     spares recomputing rationale BLEU/ROUGE, which takes seconds per thousand records.
     """
     metrics = run.metrics
@@ -411,6 +409,9 @@ def stored_summary(run: Run) -> dict[str, Any] | None:
         return None
     if metrics["n"] != len(run.records):
         return None
+    calibration = metrics["calibration"]
+    if isinstance(calibration, dict) and any(key not in calibration for key in CALIBRATION_METRICS):
+        return None  # written before a metric was registered
     written = (run.path / METRICS).stat().st_mtime_ns
     return metrics if written >= records_mtime_ns(run.path) else None
 
@@ -456,22 +457,14 @@ class OverviewItem:
     detail: str
 
 
-# Rates of summarize_run shown in the overview: summary key -> label.
-OVERVIEW_RATES = {
-    "accuracy": "Accuracy",
-    "extraction_failure": "Extraction failed",
-    "consistency": "Rationale consistent",
-    "teacher_agreement": "Agrees with teacher",
-}
-
-
 def overview_items(summary: Mapping[str, Any], *, digits: int = 1) -> list[OverviewItem]:
     """The overview's headline numbers from a :func:`summarize_run` summary.
 
-    Rates read "70.0 %" with detail "95 % CI [39.7, 89.2] · 7/10"; a rate that applies to no
-    record (no rationales, no teacher) reads "n/a". Rationales compared with the teacher's add
-    BLEU and ROUGE-L; calibration adds ECE (10 bins, bootstrap interval), smooth ECE and the
-    Brier score over the records that have a confidence.
+    The rates of :data:`~evalsuite.metrics.registry.RATE_METRICS` read "70.0 %" with detail
+    "95 % CI [39.7, 89.2] · 7/10"; a rate that applies to no record (no rationales, no teacher)
+    reads "n/a". Rationales compared with the teacher's add BLEU and ROUGE-L; the headline
+    metrics of :data:`~evalsuite.metrics.registry.CALIBRATION_METRICS` (ECE with its bootstrap
+    interval, smooth ECE, Brier, ...) follow, over the records that have a confidence.
 
     Examples
     --------
@@ -481,7 +474,8 @@ def overview_items(summary: Mapping[str, Any], *, digits: int = 1) -> list[Overv
     ('Accuracy', '70.0 %', '95 % CI [39.7, 89.2] · 7/10')
     """
     items = [OverviewItem("Examples", str(summary.get("n", 0)), "records in the run")]
-    for key, label in OVERVIEW_RATES.items():
+    for key, metric in RATE_METRICS.items():
+        label = metric.short
         rate = summary.get(key)
         if rate is None or rate.get("value") is None:
             items.append(OverviewItem(label, "n/a", "no record it applies to"))
@@ -498,16 +492,21 @@ def overview_items(summary: Mapping[str, Any], *, digits: int = 1) -> list[Overv
         items.append(OverviewItem("BLEU vs teacher", f"{rationale['bleu']:.1f}", pairs))
         items.append(OverviewItem("ROUGE-L vs teacher", f"{rationale['rouge_l']:.3f}", pairs))
     calibration = summary.get("calibration")
+    headline = [m for m in CALIBRATION_METRICS.values() if m.headline]
     if calibration is None:
-        items.append(OverviewItem("ECE", "n/a", "no confidences recorded"))
+        items += [OverviewItem(m.short, "n/a", "no confidences recorded") for m in headline]
         return items
-    interval = calibration.get("ece_interval") or {}
-    detail = f"10 bins · n={calibration['n']}"
-    if interval.get("low") is not None:
-        detail = f"95 % CI [{interval['low']:.3f}, {interval['high']:.3f}] · " + detail
-    items.append(OverviewItem("ECE", f"{calibration['ece']:.3f}", detail))
-    items.append(OverviewItem("Smooth ECE", f"{calibration['smooth_ece']:.3f}", "relplot smECE"))
-    items.append(OverviewItem("Brier", f"{calibration['brier']:.3f}", "lower is better"))
+    for m in headline:
+        value = calibration.get(m.name)
+        if value is None:
+            items.append(OverviewItem(m.short, "n/a", "does not apply to this run"))
+            continue
+        detail = f"{m.description} · {direction_text(m.higher_is_better)} · n={calibration['n']}"
+        interval = calibration.get(m.interval) if m.interval else None
+        if interval and interval.get("low") is not None:
+            low, high = format(interval["low"], m.format), format(interval["high"], m.format)
+            detail = f"95 % CI [{low}, {high}] · {detail}"
+        items.append(OverviewItem(m.short, format(value, m.format), detail))
     return items
 
 

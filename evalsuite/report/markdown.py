@@ -9,17 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from evalsuite.formatting import p_value_text
 from evalsuite.names import TEST_LABELS
 from evalsuite.report.tables import Table, render_markdown
 
 __all__ = ["significance_line", "summary_markdown"]
-
-
-def _p(value: float, n_resamples: int | None = None) -> str:
-    """``= 0.0123``; a resampling test's 0 reads ``< 1e-04`` (under one in ``n_resamples``)."""
-    if value == 0 and n_resamples:
-        return f"< {1 / n_resamples:.0e}"
-    return f"= {value:.3g}" if value >= 1e-3 else f"= {value:.1e}"
 
 
 def significance_line(comparison: Mapping[str, Any], alpha: float) -> str:
@@ -62,8 +56,8 @@ def significance_line(comparison: Mapping[str, Any], alpha: float) -> str:
     resamples = c.get("n_resamples")
     return (
         f"{head}: {verdict} at alpha = {alpha:g}; {diff:+.1f} points{interval}, "
-        f"{TEST_LABELS[c['test']]} p {_p(c['p_value'], resamples)} "
-        f"(Holm-adjusted p {_p(c['p_holm'], resamples)}), {unit}."
+        f"{TEST_LABELS[c['test']]} p {p_value_text(c['p_value'], resamples)} "
+        f"(Holm-adjusted p {p_value_text(c['p_holm'], resamples)}), {unit}."
     )
 
 
