@@ -20,6 +20,7 @@ __all__ = [
     "PAIRED_TESTS",
     "PATH_KINDS",
     "PATH_MODES",
+    "PROBE_LABELS",
     "RECIPES",
     "SINGLE_PATH_MODES",
     "TEST_LABELS",
@@ -104,3 +105,8 @@ MI_ESTIMATORS: Registry[str] = Registry(
     },
 )
 """Mutual-information estimators: name -> column name in reports."""
+
+PROBE_LABELS: Registry[str] = Registry(
+    "probe label field", {"answer": "the run's answers", "gold": "the gold labels"}
+)
+"""Record fields the probe bound of mutual information may take its labels from."""

@@ -73,57 +73,6 @@ def parse_groups(specs: Sequence[str]) -> list[tuple[str, list[str]]]:
     return groups
 
 
-def _unique_names(paths: Sequence[str], names: Sequence[str]) -> list[str]:
-    """Run names, falling back to the path where two runs share a name."""
-    return [p if names.count(n) > 1 else n for p, n in zip(paths, names, strict=True)]
-
-
-def compare_runs(
-    run_paths: Sequence[str],
-    groups: Sequence[tuple[str, list[str]]],
-    *,
-    test: str,
-    intersect: bool,
-    seed: int,
-    n_resamples: int,
-) -> dict[str, Any]:
-    """Read the runs and compare them (:func:`evalsuite.metrics.comparison.compare_records`)."""
-    from evalsuite.metrics.comparison import compare_records
-    from evalsuite.scoring.rundir import read_run
-
-    if n_resamples < 1:
-        raise UsageError(f"--n-resamples: must be a positive integer, got {n_resamples}")
-    if not groups and len(run_paths) < 2:
-        raise UsageError(
-            f"compare needs at least two runs (got {len(run_paths)}) or --group NAME=RUN,RUN,..."
-        )
-    all_paths = list(run_paths) + [p for _, paths in groups for p in paths]
-    duplicate = next((p for p in all_paths if all_paths.count(p) > 1), None)
-    if duplicate is not None:
-        raise UsageError(f"run {duplicate} is given more than once")
-    loaded = [read_run(p) for p in all_paths]
-    names = _unique_names(all_paths, [r.name for r in loaded])
-    members = list(zip(names, (r.records for r in loaded), strict=True))
-    k = len(run_paths)
-    grouped, start = [], k
-    for name, paths in groups:
-        grouped.append((name, members[start : start + len(paths)]))
-        start += len(paths)
-    result = compare_records(
-        members[:k],
-        grouped,
-        test=test,
-        intersect=intersect,
-        n_resamples=n_resamples,
-        rng=seed,
-        hint="pass --intersect to compare on the examples all runs share",
-    )
-    for entry, run in zip(result["runs"], loaded, strict=True):
-        entry["path"] = str(run.path)
-    result["seed"] = seed
-    return result
-
-
 def print_comparison(result: dict[str, Any]) -> None:
     """The readable form of a comparison result (what `evalsuite compare` prints)."""
     dropped = result["dropped"]
@@ -182,6 +131,8 @@ def print_comparison(result: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from evalsuite.analysis.comparison import compare_runs
+
     result = compare_runs(
         args.runs,
         parse_groups(args.group),

@@ -103,15 +103,15 @@ def _step(k: int, text: str) -> None:
 
 
 def _describe_data(config: DemoConfig) -> None:
-    from evalsuite.commands.data import summarize
     from evalsuite.data import ArithConfig
+    from evalsuite.data.summary import summarize_split
 
     arith = ArithConfig(n_train=config.n_train)
     for split in ("train", "valid", "test"):
-        s = summarize(config.task, split, config.data_dir, arith=arith)
+        s = summarize_split(config.task, split, data_dir=config.data_dir, arith=arith)
         print(
-            f"      {split:5s} {s['n_examples']:5d} examples, teacher accuracy "
-            f"{s['teacher_correct']}/{s['n_with_teacher']}",
+            f"      {split:5s} {s.n_examples:5d} examples, teacher accuracy "
+            f"{s.teacher_correct}/{s.n_with_teacher}",
             file=sys.stderr,
         )
 
@@ -187,7 +187,8 @@ def _import_teacher(config: DemoConfig) -> Path:
 
 def run_demo(config: DemoConfig) -> dict[str, Any]:
     """Run every step; return where things went and the main table as Markdown."""
-    from evalsuite.commands.compare import compare_runs, print_comparison
+    from evalsuite.analysis.comparison import compare_runs
+    from evalsuite.commands.compare import print_comparison
     from evalsuite.report.build import ReportConfig, build_report
     from evalsuite.report.runs import read_runs
     from evalsuite.report.tables import render_markdown

@@ -14,14 +14,12 @@ from typing import Any
 
 from evalsuite.errors import UsageError
 from evalsuite.metrics import significance as sig
-from evalsuite.metrics.mutual_info import MIConfig, MIEstimate
+from evalsuite.metrics.mutual_info import MIEstimate
 from evalsuite.report.config import ReportConfig
 from evalsuite.report.runs import METHOD_ORDER, Progress, ReportRun, ordered
-from evalsuite.scoring.rundir import REPRESENTATIONS, Run
 
 __all__ = [
     "INTERSECT_HINT",
-    "MIN_MI_PAIRS",
     "MI_KEYS",
     "Pairing",
     "ReportAnalysis",
@@ -31,8 +29,7 @@ __all__ = [
 ]
 
 MI_KEYS = ("label_repr", "rationale_repr")
-MIN_MI_PAIRS = 10
-"""Fewer complete pairs than this give no estimate (as `evalsuite mi` refuses them)."""
+"""The arrays of representations.npz whose mutual information a report estimates."""
 INTERSECT_HINT = "pass --intersect to compare on the examples the runs share"
 
 Pairing = tuple[str, list[ReportRun], list[ReportRun]]
@@ -180,64 +177,49 @@ def _comparisons(
     return comparisons
 
 
-def _probe_labels(run: Run, ids: Sequence[str]) -> list[str] | None:
-    """The run's answers in the representations' order, for the probe (closed label sets)."""
-    by_id = {r["id"]: r for r in run.records}
-    answers = [by_id.get(i, {}).get("answer") for i in ids]
-    if not any(r.get("label_probs") for r in run.records) or not ids or None in answers:
-        return None
-    return [str(a) for a in answers]
+def _prefixed(say: Progress, prefix: str) -> Progress:
+    """``say`` with ``prefix: `` before each line."""
+    return lambda line: say(f"{prefix}: {line}")
 
 
 def _mutual_information(
     runs: Sequence[ReportRun], config: ReportConfig, say: Progress
 ) -> tuple[list[tuple[ReportRun, MIEstimate]], list[dict[str, str]]]:
-    """Every configured estimator on every run that has representations.npz.
+    """Every configured estimator on every run that has representations.npz, by
+    :func:`evalsuite.analysis.mutual_information.estimate_run_mi` as ``evalsuite mi`` runs it.
 
     A run or estimator that cannot give a number (no rationale representations, as for a
-    label-only student; a probe without a closed label set; a degenerate representation) is
-    skipped with its reason, which summary.md and report.json show: one such run does not
-    stop the report. ``evalsuite mi`` on that run raises the same reason as an error.
+    label-only student; too few complete pairs; a probe without a closed label set; a
+    degenerate representation) is skipped with its reason, which summary.md and report.json
+    show: one such run does not stop the report. ``evalsuite mi`` on that run raises the same
+    reason as an error.
     """
-    from evalsuite.metrics.mutual_info import complete_pairs, estimate_mutual_information
+    from evalsuite.analysis.mutual_information import (
+        MissingRepresentation,
+        RunMIConfig,
+        TooFewPairs,
+        estimate_run_mi,
+    )
 
+    mi_config = RunMIConfig(estimators=config.mi_estimators, seed=config.seed)
     estimates, skipped = [], []
 
     def skip(r: ReportRun, name: str, reason: str) -> None:
         say(f"mutual information ({name}) skipped for {r.name}: {reason}")
         skipped.append({"run": r.name, "estimator": name, "reason": reason})
 
-    for r in runs:
-        reps = r.run.representations() if config.mi_estimators else None
-        if reps is None:
+    for r in runs if config.mi_estimators else ():
+        if r.run.representations() is None:
             continue
-        missing = next((key for key in MI_KEYS if key not in reps), None)
-        ids = [str(i) for i in reps.get("ids", [])]
-        if missing is None:  # leave out examples without a representation (NaN rows)
-            keep = complete_pairs(reps[MI_KEYS[0]], reps[MI_KEYS[1]])
-            reps = {key: reps[key][keep] for key in MI_KEYS}
-            ids = [i for i, k in zip(ids, keep, strict=True) if k]
-        for name in config.mi_estimators:
-            labels = _probe_labels(r.run, ids) if name == "probe" else None
-            if missing is not None:
-                skip(r, name, f"{REPRESENTATIONS} has no '{missing}'")
-            elif len(ids) < MIN_MI_PAIRS:
-                skip(
-                    r, name, f"{len(ids)} examples have both representations; needs {MIN_MI_PAIRS}"
-                )
-            elif name == "probe" and labels is None:
-                skip(r, name, "needs a closed label set and an answer per example")
-            else:
-                say(f"estimating mutual information ({name}) for {r.name}")
-                try:
-                    estimate = estimate_mutual_information(
-                        name, reps[MI_KEYS[0]], reps[MI_KEYS[1]], labels=labels,
-                        config=MIConfig(), rng=config.seed,
-                    )  # fmt: skip
-                except ValueError as err:  # x and y in the message: the two arrays
-                    skip(r, name, f"{err} (x = {MI_KEYS[0]}, y = {MI_KEYS[1]})")
-                    continue
-                estimates.append((r, estimate))
+        try:
+            result = estimate_run_mi(r.run, mi_config, progress=_prefixed(say, r.name))
+        except (MissingRepresentation, TooFewPairs) as err:
+            for name in config.mi_estimators:
+                skip(r, name, str(err))
+            continue
+        estimates += [(r, e) for e in result.estimates]
+        for name, reason in result.skipped.items():
+            skip(r, name, reason)
     return estimates, skipped
 
 

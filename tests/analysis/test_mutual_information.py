@@ -1,0 +1,76 @@
+"""estimate_run_mi: the one MI pipeline `evalsuite mi`, the report and the demo share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evalsuite.analysis.mutual_information import (
+    MIN_PAIRS,
+    MissingRepresentation,
+    RunMIConfig,
+    TooFewPairs,
+    estimate_run_mi,
+)
+from evalsuite.errors import UsageError
+from evalsuite.metrics.mutual_info import estimate_mutual_information
+from evalsuite.scoring.rundir import read_run
+from tests.metrics.runs import record, write_run
+
+
+def _run(tmp_path: Path, n: int, *, nan_rows: int = 0, labels: bool = False) -> Path:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, 3))
+    y = x + 0.5 * rng.normal(size=(n, 3))
+    y[:nan_rows] = np.nan
+    classes = ["yes", "no"]
+    extra = {"label_probs": dict.fromkeys(classes, 0.5)} if labels else {}
+    records = [record(i, gold=classes[i % 2], answer=classes[i % 2], **extra) for i in range(n)]
+    reps = {"ids": np.array([str(i) for i in range(n)]), "label_repr": x, "rationale_repr": y}
+    return write_run(tmp_path / "r", records, representations=reps)
+
+
+def test_leaves_out_missing_rows_and_equals_the_estimator_on_the_rest(tmp_path: Path) -> None:
+    run = read_run(_run(tmp_path, 40, nan_rows=4))
+    result = estimate_run_mi(run, RunMIConfig())
+    assert (result.n, result.n_dropped) == (36, 4)
+    reps = run.representations()
+    assert reps is not None
+    direct = estimate_mutual_information(
+        "ksg", reps["label_repr"][4:], reps["rationale_repr"][4:], rng=0
+    )
+    assert result.estimates == [direct]
+    assert result.as_dict()["estimates"][0]["value"] == direct.value
+
+
+def test_the_minimum_number_of_pairs_is_one_rule(tmp_path: Path) -> None:
+    run = read_run(_run(tmp_path, MIN_PAIRS + 2, nan_rows=3))
+    with pytest.raises(TooFewPairs, match=r"9 complete examples \(3 without a finite"):
+        estimate_run_mi(run, RunMIConfig())
+
+
+def test_the_probe_is_skipped_without_a_closed_label_set(tmp_path: Path) -> None:
+    result = estimate_run_mi(read_run(_run(tmp_path, 40)), RunMIConfig(estimators=("probe",)))
+    assert result.estimates == []
+    assert "closed label set" in result.skipped["probe"]
+
+
+def test_a_missing_array_names_the_key(tmp_path: Path) -> None:
+    with pytest.raises(MissingRepresentation, match="has no array 'other'; it has ids"):
+        estimate_run_mi(read_run(_run(tmp_path, 20)), RunMIConfig(y="other"))
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"estimators": ("mine",)}, "unknown estimator 'mine'; choose from ksg"),
+        ({"label_field": "prediction"}, "unknown probe label field 'prediction'"),
+        ({"n_seeds": 0}, "--n-seeds: must be a positive integer, got 0"),
+        ({"steps": 0}, "--steps: must be a positive integer, got 0"),
+    ],
+)
+def test_config_errors(options: dict, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        RunMIConfig(**options)
