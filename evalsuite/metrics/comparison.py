@@ -138,9 +138,7 @@ def compare_records(
     pairs = list(combinations(range(k), 2))
     rows = [
         _with_interval(
-            paired_test(
-                correct[i], correct[j], n_resamples=n_resamples, rng=test_rng, alpha=alpha
-            ),
+            paired_test(correct[i], correct[j], n_resamples=n_resamples, rng=test_rng, alpha=alpha),
             sig.paired_accuracy_interval(
                 correct[i], correct[j], n_resamples=n_resamples, alpha=alpha, rng=interval_rng
             ),
