@@ -138,6 +138,17 @@ def _matrix(reps: Mapping[str, Any], key: str, path: Any) -> np.ndarray:
     return value
 
 
+def _check_ids(ids: Sequence[str], record_ids: set[str], path: Any) -> None:
+    """Each row of representations.npz is one example of the run, once."""
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            raise DataError(f"{path}: id '{i}' appears more than once in 'ids'")
+        if i not in record_ids:
+            raise DataError(f"{path}: id '{i}' has no record in records.jsonl")
+        seen.add(i)
+
+
 def representation_pairs(run: Run, x_key: str, y_key: str) -> RepresentationPairs:
     """The examples of ``run`` with both representations, as paired matrices.
 
@@ -146,8 +157,9 @@ def representation_pairs(run: Run, x_key: str, y_key: str) -> RepresentationPair
     UsageError
         No representations.npz (:class:`MissingRepresentation` for a missing array).
     DataError
-        Arrays of different lengths, ``ids`` that do not match the rows, a non-numeric array,
-        or fewer than :data:`MIN_PAIRS` complete pairs (:class:`TooFewPairs`).
+        Arrays of different lengths, ``ids`` that do not match the rows, an id given twice or
+        without a record, a non-numeric array, or fewer than :data:`MIN_PAIRS` complete pairs
+        (:class:`TooFewPairs`).
     """
     from evalsuite.metrics.mutual_info import complete_pairs
 
@@ -162,6 +174,7 @@ def representation_pairs(run: Run, x_key: str, y_key: str) -> RepresentationPair
     ids = [str(i) for i in np.asarray(reps.get("ids", []))]
     if len(ids) != x.shape[0]:
         raise DataError(f"{path}: 'ids' has {len(ids)} entries but '{x_key}' has {x.shape[0]} rows")
+    _check_ids(ids, {str(r["id"]) for r in run.records}, path)
     keep = complete_pairs(x, y)  # NaN rows: examples without that representation
     n_dropped = int((~keep).sum())
     if int(keep.sum()) < MIN_PAIRS:
@@ -174,15 +187,12 @@ def representation_pairs(run: Run, x_key: str, y_key: str) -> RepresentationPair
 
 
 def _probe_labels(
-    records: Sequence[Mapping[str, Any]], ids: Sequence[str], field_name: str, path: Any
+    records: Sequence[Mapping[str, Any]], ids: Sequence[str], field_name: str
 ) -> tuple[list[str] | None, str | None]:
     """Labels aligned with the representations' ids, or (None, why not)."""
     if not any(r.get("label_probs") for r in records):
         return None, "needs a closed label set (no record has label_probs)"
-    by_id = {r["id"]: r for r in records}
-    missing = next((i for i in ids if i not in by_id), None)
-    if missing is not None:
-        raise DataError(f"{path}: id '{missing}' has no record in records.jsonl")
+    by_id = {str(r["id"]): r for r in records}  # every id has one: representation_pairs
     labels = [by_id[i].get(field_name) for i in ids]
     if any(label is None for label in labels):
         return None, f"needs a label for every example (some records have {field_name} = null)"
@@ -200,16 +210,14 @@ def estimate_run_mi(
     Raises
     ------
     UsageError, DataError
-        From :func:`representation_pairs`, or an id of representations.npz without a record
-        when the probe needs labels.
+        From :func:`representation_pairs`.
     """
     from evalsuite.metrics.mutual_info import estimate_mutual_information
 
     pairs = representation_pairs(run, config.x, config.y)
     labels, why_not = None, None
     if "probe" in config.estimators:
-        path = run.path / REPRESENTATIONS
-        labels, why_not = _probe_labels(run.records, pairs.ids, config.label_field, path)
+        labels, why_not = _probe_labels(run.records, pairs.ids, config.label_field)
     estimates, skipped = [], {}
     for name in config.estimators:
         if name == "probe" and labels is None:

@@ -20,7 +20,6 @@ from evalsuite.report.runs import METHOD_ORDER, Progress, ReportRun, ordered
 
 __all__ = [
     "INTERSECT_HINT",
-    "MI_KEYS",
     "Pairing",
     "ReportAnalysis",
     "analyse",
@@ -28,8 +27,6 @@ __all__ = [
     "pairings",
 ]
 
-MI_KEYS = ("label_repr", "rationale_repr")
-"""The arrays of representations.npz whose mutual information a report estimates."""
 INTERSECT_HINT = "pass --intersect to compare on the examples the runs share"
 
 Pairing = tuple[str, list[ReportRun], list[ReportRun]]
@@ -196,12 +193,11 @@ def _mutual_information(
     """
     from evalsuite.analysis.mutual_information import (
         MissingRepresentation,
-        RunMIConfig,
         TooFewPairs,
         estimate_run_mi,
     )
 
-    mi_config = RunMIConfig(estimators=config.mi_estimators, seed=config.seed)
+    mi_config = config.mi_config()
     estimates, skipped = [], []
 
     def skip(r: ReportRun, name: str, reason: str) -> None:

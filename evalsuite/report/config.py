@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalsuite.errors import UsageError
 from evalsuite.names import MI_ESTIMATORS, PAIRED_TESTS
+
+if TYPE_CHECKING:
+    from evalsuite.analysis.mutual_information import RunMIConfig
 
 __all__ = ["ReportConfig"]
 
@@ -68,6 +71,13 @@ class ReportConfig:
                 f"--mi-estimators {unknown[0]}: unknown estimator; "
                 f"choose from {', '.join(MI_ESTIMATORS)} (comma-separated) or none"
             )
+
+    def mi_config(self) -> RunMIConfig:
+        """How each run's mutual information is estimated: as ``evalsuite mi --seed SEED``
+        with every other option at its default."""
+        from evalsuite.analysis.mutual_information import RunMIConfig
+
+        return RunMIConfig(estimators=self.mi_estimators, seed=self.seed)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form for report.json."""

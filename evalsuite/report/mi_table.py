@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from evalsuite.names import MI_ESTIMATORS
-from evalsuite.report.analysis import MI_KEYS, ReportAnalysis
+from evalsuite.report.analysis import ReportAnalysis
 from evalsuite.report.runs import ordered
 from evalsuite.report.tables import Cell, Table
 
@@ -19,11 +19,11 @@ def _column(estimator: str) -> str:
 
 def mi_table(analysis: ReportAnalysis) -> tuple[Table | None, dict[str, Any]]:
     """The table (None without estimates) and report.json's ``mi`` block."""
-    estimates = analysis.estimates
+    estimates, mi_config = analysis.estimates, analysis.config.mi_config()
     block = {
         "unit": "nats",
-        "x": MI_KEYS[0],
-        "y": MI_KEYS[1],
+        "x": mi_config.x,
+        "y": mi_config.y,
         "skipped": analysis.skipped,
         "estimates": [{"run": r.name, "label": r.label, **e.as_dict()} for r, e in estimates],
     }

@@ -14,7 +14,7 @@ from evalsuite.analysis.mutual_information import (
     TooFewPairs,
     estimate_run_mi,
 )
-from evalsuite.errors import UsageError
+from evalsuite.errors import DataError, UsageError
 from evalsuite.metrics.mutual_info import estimate_mutual_information
 from evalsuite.scoring.rundir import read_run
 from tests.metrics.runs import record, write_run
@@ -74,3 +74,25 @@ def test_a_missing_array_names_the_key(tmp_path: Path) -> None:
 def test_config_errors(options: dict, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         RunMIConfig(**options)
+
+
+@pytest.mark.parametrize(
+    ("ids", "message"),
+    [
+        (["0", "1", "1", *map(str, range(3, 20))], "id '1' appears more than once in 'ids'"),
+        (["x", *map(str, range(1, 20))], "id 'x' has no record in records.jsonl"),
+    ],
+    ids=["duplicate", "no-record"],
+)
+def test_ids_that_do_not_belong_to_the_run_are_refused(
+    tmp_path: Path, cli, ids: list[str], message: str
+) -> None:
+    # Regression: ids of representations.npz were not checked against the run's records, so
+    # rows of another run (or one record's rows repeated) were estimated on.
+    path = _run(tmp_path, 20)
+    arrays = dict(np.load(path / "representations.npz"))
+    np.savez(path / "representations.npz", **{**arrays, "ids": np.array(ids)})
+    with pytest.raises(DataError, match=message):
+        estimate_run_mi(read_run(path), RunMIConfig())
+    result = cli("mi", path)
+    assert result.code == 2 and result.err.count("\n") == 1 and message in result.err

@@ -301,7 +301,7 @@ def test_mi_leaves_out_examples_without_a_representation(cli, tmp_path: Path) ->
     x = rng.normal(size=(60, 2))
     y = x + 0.5 * rng.normal(size=(60, 2))
     y[:7] = np.nan
-    reps = {"ids": np.array([f"ex-{i}" for i in range(60)]), "label_repr": x, "rationale_repr": y}
+    reps = {"ids": np.array([str(i) for i in range(60)]), "label_repr": x, "rationale_repr": y}
     path = write_run(tmp_path / "p", [record(i) for i in range(60)], representations=reps)
     result = cli("mi", path, "--json")
     assert result.code == 0, result.err
