@@ -72,8 +72,9 @@ class TrainConfig:
 
     Attributes
     ----------
-    recipe : {"standard", "single", "dss", "mi"}
-        What the student learns; see ``trainers.recipes``.
+    recipe : str
+        A name of :data:`evalsuite.names.RECIPES`; see ``trainers.recipes`` (``socratic``, two
+        students: ``trainers.socratic``).
     task : str
         A registered task name.
     out : str
