@@ -148,7 +148,6 @@ def test_bad_options_exit_2(checkpoints, tmp_path, cli, args, message):
     assert not (tmp_path / "run").exists()
 
 
-@pytest.mark.kernels
 def test_resume_after_sigkill_equals_an_uninterrupted_run(reference, checkpoints, tmp_path, cli):
     out = tmp_path / "killed"
     records = out / "records.jsonl"
@@ -179,7 +178,6 @@ def test_resume_after_sigkill_equals_an_uninterrupted_run(reference, checkpoints
     _same_run(out, reference)
 
 
-@pytest.mark.kernels
 def test_two_torchrun_processes_equal_one(reference, checkpoints, tmp_path):
     out = tmp_path / "ddp"
     torchrun = Path(sys.executable).parent / "torchrun"

@@ -40,7 +40,6 @@ def _worst_difference(one: Path, two: Path) -> float:
     return max(float((a[k] - b[k]).abs().max()) for k in a)
 
 
-@pytest.mark.kernels
 @pytest.mark.timeout(240)
 @pytest.mark.skipif(not TORCHRUN.exists(), reason="torchrun not installed beside python")
 def test_two_processes_match_one_after_three_steps(cli, tmp_path):

@@ -82,7 +82,6 @@ def test_pretrained_path_is_loaded_and_fine_tuned(train_cli, tmp_path):
     assert any(not torch.equal(before[k], after[k]) for k in after)
 
 
-@pytest.mark.kernels
 def test_interrupted_run_resumes_to_the_uninterrupted_result(train_cli, tmp_path, monkeypatch):
     # Dropout makes the result depend on the saved random state; the interrupt comes one step
     # after an evaluation, so both the evaluation's save and the interrupt's save are exercised.
@@ -116,7 +115,6 @@ def test_interrupted_run_resumes_to_the_uninterrupted_result(train_cli, tmp_path
     assert [p.name for p in (out / "state").iterdir()] == ["step-0000004"]
 
 
-@pytest.mark.kernels
 def test_same_seed_same_weights_other_seed_different(train_cli, tmp_path):
     runs = [
         train_cli("mi", "--seed", seed, "--max-steps", "2", "--eval-every", "2", out=tmp_path / n)
