@@ -100,6 +100,7 @@ def test_early_stopping_keeps_the_best_validation_checkpoint() -> None:
     y = 0.8 * x + 0.6 * rng.normal(size=(500, 8))  # 8 * 0.51 = 4.1 nats, log 128 = 4.85
     config = CriticConfig(steps=600)
     value = critics.variational_bound(x, y, bound="infonce", config=config, rng=rng)
+    # Learning, with a margin: measured 2.79; numpy's SIMD loops move it by far less than 0.79.
     assert value > 2.0
 
 

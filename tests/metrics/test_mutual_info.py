@@ -82,6 +82,8 @@ def test_infonce_never_exceeds_log_n() -> None:
     log_n = estimate.details["log_n"]
     assert log_n == pytest.approx(np.log(32))
     assert max(estimate.details["seed_values"]) <= log_n + 1e-12
+    # Learning, with a margin: measured 2.75 against a floor of log 32 - 1 = 2.47. Disabling
+    # numpy's AVX-512 and AVX2 loops (NPY_DISABLE_CPU_FEATURES) moved it by under 1e-12.
     assert estimate.value > log_n - 1.0  # saturated near the bound, not merely below it
     assert "log N" in estimate.caveat
 
@@ -91,6 +93,8 @@ def test_lower_bounds_are_close_to_and_not_far_above_the_truth(name: str) -> Non
     x, y = gaussian_pairs(0.5, 1, n=2000, seed=7)
     estimate = estimate_mutual_information(name, x, y, config=FAST, rng=1)
     assert estimate.kind == "lower bound"
+    # Learning, with a margin: measured infonce 0.48, nwj 0.34, smile 0.43 (truth 0.5), each at
+    # least 0.07 inside the bounds; numpy's other SIMD loops moved them by under 1e-12.
     assert 0.25 < estimate.value < 0.5 * 1.1
     assert estimate.low <= estimate.value <= estimate.high
 
@@ -100,6 +104,7 @@ def test_club_is_above_the_truth_on_average(mi: float) -> None:
     x, y = gaussian_pairs(mi, 1, n=2000, seed=8)
     estimate = estimate_mutual_information("club", x, y, config=FAST, rng=2)
     assert estimate.kind == "upper bound"
+    # Measured 0.51 (0.2) and 3.83 (0.8): 4 % from the analytic value, against a 20 % tolerance.
     assert estimate.value >= mi
     # with the exact conditional, CLUB = rho^2 / (1 - rho^2) for one pair of unit Gaussians
     rho2 = 1.0 - np.exp(-2.0 * mi)
@@ -110,6 +115,7 @@ def test_club_is_above_the_truth_on_average(mi: float) -> None:
 def test_independent_pairs_give_about_zero(name: str) -> None:
     rng = np.random.default_rng(9)
     x, y = rng.normal(size=(1500, 2)), rng.normal(size=(1500, 2))
+    # Measured |value| <= 0.026 for every estimator, against 0.06.
     assert abs(estimate_mutual_information(name, x, y, config=FAST, rng=3).value) < 0.06
 
 
