@@ -3,10 +3,14 @@
 Modules, one family each:
 
 - ``rates``: proportions with counts and Wilson intervals;
-- ``calibration``: reliability curve, ECE/MCE, smooth ECE, Brier, MMCE, classwise ECE, AURC;
+- ``calibration``: reliability curve, ECE/MCE, debiased ECE, smooth ECE, Brier, MMCE, AURC;
+- ``calibration_bootstrap``: bootstrap intervals of ECE, smooth ECE and Brier;
+- ``temperature``: temperature scaling fitted on a named split (never test);
 - ``significance``: McNemar, paired bootstrap and permutation tests, Cochran's Q, Holm, seeds;
 - ``pairing`` and ``comparison``: aligning runs by id and what ``evalsuite compare`` reports;
 - ``mutual_info`` and ``critics``: KSG, InfoNCE/NWJ/SMILE/CLUB with numpy critics, probe bound;
+- ``mi_bootstrap``, ``mi_truth``, ``mi_checks``: MI intervals over examples, known-truth bias
+  checks, warnings when estimates contradict;
 - ``rationale``: rationale length and BLEU / ROUGE-L overlap with the teacher;
 - ``paths``: multi-path students: accuracy per path kind, voting, PoT failures, agreement;
 - ``summary``: ``summarize_run``, the metrics.json of a run;
@@ -15,8 +19,12 @@ Modules, one family each:
 
 __all__ = [
     "calibration",
+    "calibration_bootstrap",
     "comparison",
     "critics",
+    "mi_bootstrap",
+    "mi_checks",
+    "mi_truth",
     "mutual_info",
     "pairing",
     "paths",
@@ -25,4 +33,5 @@ __all__ = [
     "resampling",
     "significance",
     "summary",
+    "temperature",
 ]

@@ -15,6 +15,12 @@ Estimators (one registry, :data:`ESTIMATORS`):
 This is an estimate of I(label representation; rationale representation), not lm-eval's
 ``acc_mutual_info`` (a scoring rule for multiple-choice answers).
 
+The ``low``/``high`` an estimator returns by itself are not confidence intervals (see
+:class:`MIEstimate`). Reported intervals come from :mod:`evalsuite.metrics.mi_bootstrap`
+(resampled examples); each estimator's bias at the widths in use from
+:mod:`evalsuite.metrics.mi_truth`; and disagreements between estimators are turned into warning
+lines by :mod:`evalsuite.metrics.mi_checks`.
+
 References
 ----------
 Kraskov, Stoegbauer & Grassberger, "Estimating mutual information", Phys. Rev. E 69, 2004.
@@ -60,9 +66,11 @@ class MIEstimate:
     value : float
         Nats.
     low, high : float
-        For ``ksg`` and ``probe``: mean +- 1.96 standard errors of the per-example terms (an
-        approximation: kNN terms are not independent). For the neural bounds: the range over
-        seeds.
+        As returned by an estimator alone, a rough spread and not a confidence interval:
+        for ``ksg`` and ``probe`` mean +- 1.96 standard errors of the per-example terms (kNN
+        terms are not independent, so this is too narrow), for the neural bounds the range over
+        seeds. :func:`evalsuite.metrics.mi_bootstrap.mutual_information_with_interval` replaces
+        them with a resampling interval over examples and says so in ``details["interval"]``.
     n : int
         Pairs used.
     kind : str
