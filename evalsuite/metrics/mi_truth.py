@@ -210,8 +210,8 @@ class BiasCheck:
         direction = "low" if self.bias < 0 else "high"
         return (
             f"{self.estimator}: biased {direction} by {abs(self.bias):.2f} nats at n={self.n}, "
-            f"d={self.dx}+{self.dy} (known-truth check: {self.truth:.2f} nats in "
-            f"{self.signal_dims} Gaussian directions, {len(self.values)} replicates), so its "
+            f"d={self.dx}+{self.dy} (known-truth check: truth {self.truth:.2f} nats, Gaussian "
+            f"signal in {self.signal_dims} directions, {len(self.values)} replicates), so its "
             f"{level:.0%} interval covers the truth only about {coverage:.0%} of the time"
         )
 
