@@ -10,7 +10,6 @@ through Markdown or HTML (labels given to Markdown-rendering calls are constants
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -18,6 +17,7 @@ import streamlit as st
 
 from evalsuite.errors import UsageError
 from evalsuite.report import explorer as ex
+from evalsuite.runs import Record
 
 PAGE_SIZE = 25
 OVERVIEW_PER_ROW = 5
@@ -62,7 +62,7 @@ def cached_reliability_png(path: str, mtime_ns: int) -> bytes | None:
 @st.cache_data(show_spinner="Pairing the runs…", max_entries=8)
 def cached_alignment(path_a: str, mtime_a: int, path_b: str, mtime_b: int) -> ex.Alignment:
     run_a, run_b = cached_run(path_a, mtime_a), cached_run(path_b, mtime_b)
-    same_task = run_a.manifest.get("task") == run_b.manifest.get("task")
+    same_task = run_a.manifest.task == run_b.manifest.task
     return ex.align_runs(
         run_a.frame, run_b.frame, same_answer=run_a.same_answer if same_task else None
     )
@@ -96,8 +96,8 @@ def show_field(label: str, value: Any) -> None:
 def show_run_heading(run: ex.LoadedRun) -> None:
     manifest = run.manifest
     st.text(
-        f"{run.name} · task {manifest.get('task', '?')} · split {manifest.get('split', '?')} · "
-        f"{len(run.records)} records · status {manifest.get('status', '?')} · "
+        f"{run.name} · task {manifest.task or '?'} · split {manifest.split or '?'} · "
+        f"{len(run.records)} records · status {manifest.status or '?'} · "
         f"metrics {run.summary_source}"
     )
 
@@ -124,50 +124,50 @@ def show_reliability(run: ex.LoadedRun, mtime: int) -> None:
         st.dataframe(ex.reliability_table(calibration["reliability"]), hide_index=True)
 
 
-def show_paths(record: Mapping[str, Any]) -> None:
-    paths = record.get("paths") or []
+def show_paths(record: Record) -> None:
+    paths = record.paths or ()
     if not paths:
         return
     st.caption("Reasoning paths")
     for column, path in zip(st.columns(len(paths)), paths, strict=True):
         with column:
-            st.text(f"{path.get('kind', '?')} · answer {path.get('answer')} · ok {path.get('ok')}")
-            st.text(path.get("text") or "—")
-    steps = [s for s in record.get("socratic") or [] if isinstance(s, Mapping)]
+            st.text(f"{path.kind} · answer {path.answer} · ok {path.ok}")
+            st.text(path.text or "—")
+    steps = record.socratic or ()
     if steps:
         st.caption("Socratic steps: each sub-question and the solver's answer")
         rows = [
-            {"#": i, "sub-question": s.get("question"), "answer": s.get("answer")}
+            {"#": i, "sub-question": s.question, "answer": s.answer}
             for i, s in enumerate(steps, start=1)
         ]
         st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 
-def show_prediction(record: Mapping[str, Any]) -> None:
+def show_prediction(record: Record) -> None:
     """What the student produced for one example (shared by the single and compare views)."""
-    show_field("Prediction", record.get("prediction"))
-    show_field("Answer (normalised)", record.get("answer"))
-    show_field("Correct", record.get("correct"))
-    confidence = record.get("confidence")
-    source = record.get("confidence_source")
+    show_field("Prediction", record.prediction)
+    show_field("Answer (normalised)", record.answer)
+    show_field("Correct", record.correct)
+    confidence, source = record.confidence, record.confidence_source
     show_field("Confidence", None if confidence is None else f"{confidence:.4f} ({source})")
-    extraction = record.get("extraction") or {}
+    extraction = record.extraction
     show_field(
-        "Extraction", f"{extraction.get('method', '?')} · matched {extraction.get('matched')}"
+        "Extraction",
+        "?" if extraction is None else f"{extraction.method or '?'} · matched {extraction.matched}",
     )
     probs = ex.label_probs_frame(record)
     if probs is not None:
         st.caption("Label probabilities")
         st.dataframe(probs, hide_index=True)
-    show_field("Student rationale", record.get("rationale"))
-    show_field("Answer the rationale states", record.get("rationale_answer"))
-    show_field("Rationale consistent with answer", record.get("consistent"))
+    show_field("Student rationale", record.rationale)
+    show_field("Answer the rationale states", record.rationale_answer)
+    show_field("Rationale consistent with answer", record.consistent)
 
 
-def show_teacher(record: Mapping[str, Any]) -> None:
-    teacher = record.get("teacher") or {}
-    show_field("Teacher label", teacher.get("label"))
-    show_field("Teacher rationale", teacher.get("rationale"))
+def show_teacher(record: Record) -> None:
+    teacher = record.teacher
+    show_field("Teacher label", teacher.label if teacher else None)
+    show_field("Teacher rationale", teacher.rationale if teacher else None)
 
 
 def pick_page(frame: pd.DataFrame) -> ex.Page:
@@ -224,9 +224,9 @@ def browse_single(run: ex.LoadedRun, shown: pd.DataFrame) -> None:
     st.subheader("Example detail")
     left, right = st.columns(2)
     with left:
-        show_field("Id", record["id"])
-        show_field("Input", record.get("input"))
-        show_field("Gold", record.get("gold"))
+        show_field("Id", record.id)
+        show_field("Input", record.input)
+        show_field("Gold", record.gold)
         show_teacher(record)
     with right:
         show_prediction(record)
@@ -235,7 +235,7 @@ def browse_single(run: ex.LoadedRun, shown: pd.DataFrame) -> None:
 
 def label_of(run: ex.LoadedRun) -> Any:
     """How the example picker names a row: its id and whether the answer is right."""
-    return lambda i: f"{run.records[i]['id']} · {'✓' if run.records[i]['correct'] else '✗'}"
+    return lambda i: f"{run.records[i].id} · {'✓' if run.records[i].correct else '✗'}"
 
 
 def browse_compare(
@@ -284,9 +284,9 @@ def browse_compare(
     record_a = run_a.records[int(pair["index_a"])]
     record_b = run_b.records[int(pair["index_b"])]
     st.subheader("Example detail")
-    show_field("Id", record_a["id"])
-    show_field("Input", record_a.get("input"))
-    show_field("Gold", record_a.get("gold"))
+    show_field("Id", record_a.id)
+    show_field("Input", record_a.input)
+    show_field("Gold", record_a.gold)
     left, right = st.columns(2)
     for column, run, record in ((left, run_a, record_a), (right, run_b, record_b)):
         with column:

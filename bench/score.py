@@ -36,7 +36,8 @@ import torch  # noqa: E402
 
 from evalsuite.checkpoint import read_checkpoint  # noqa: E402
 from evalsuite.data import load_examples  # noqa: E402
-from evalsuite.scoring import ScoreConfig, read_run, score_checkpoint  # noqa: E402
+from evalsuite.runs import read_run  # noqa: E402
+from evalsuite.scoring import ScoreConfig, score_checkpoint  # noqa: E402
 from evalsuite.scoring.plan import plan_batches  # noqa: E402
 from tests.scoring.tiny_checkpoint import PROMPTS, make_checkpoint, train_tiny_student  # noqa: E402
 
@@ -131,7 +132,7 @@ def main() -> int:
         t_loop = t_part * n / part
 
         records = read_run(run_dir).records
-        same = sum(texts[r["id"]] == (r["prediction"], r["rationale"]) for r in records)
+        same = sum(texts[r.id] == (r.prediction, r.rationale) for r in records)
         print(f"tiny dss student, arith test set: {n} examples, batch size {args.batch_size}, "
               f"{torch.get_num_threads()} threads")  # fmt: skip
         print(f"  labels and rationales identical to bare generate: {same}/{len(records)}")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from evalsuite.errors import DataError, UsageError
-from evalsuite.scoring.rundir import Run
+from evalsuite.runs import Run
 
 __all__ = ["INTERSECT_HINT", "compare_runs"]
 
@@ -26,7 +26,7 @@ def _unique_names(paths: Sequence[str], names: Sequence[str]) -> list[str]:
 def _check_one_task(runs: Sequence[Run]) -> None:
     """Refuse runs of different tasks: their ids and golds may match by chance (a SVAMP run and
     an arith run both number their examples), which would pair unrelated examples."""
-    named = [(r, r.manifest.get("task")) for r in runs if r.manifest.get("task") is not None]
+    named = [(r, r.manifest.task) for r in runs if r.manifest.task is not None]
     first = next(iter(named), None)
     for run, task in named:
         if first is not None and task != first[1]:
@@ -47,7 +47,7 @@ def compare_runs(
 ) -> dict[str, Any]:
     """Read the runs and compare them (:func:`evalsuite.metrics.comparison.compare_records`)."""
     from evalsuite.metrics.comparison import compare_records
-    from evalsuite.scoring.rundir import read_run
+    from evalsuite.runs import read_run
 
     if n_resamples < 1:
         raise UsageError(f"--n-resamples: must be a positive integer, got {n_resamples}")

@@ -7,7 +7,7 @@ one place. The estimators themselves are :data:`evalsuite.metrics.mutual_info.ES
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +17,7 @@ from evalsuite.errors import DataError, UsageError
 from evalsuite.metrics.critics import CriticConfig
 from evalsuite.metrics.mutual_info import MIConfig, MIEstimate
 from evalsuite.names import MI_ESTIMATORS, PROBE_LABELS
-from evalsuite.scoring.rundir import REPRESENTATIONS, Run
+from evalsuite.runs import REPRESENTATIONS, Record, Representations, Run
 
 __all__ = [
     "MIN_PAIRS",
@@ -127,26 +127,15 @@ class RunMI:
         }
 
 
-def _matrix(reps: Mapping[str, Any], key: str, path: Any) -> np.ndarray:
+def _matrix(reps: Representations, key: str, path: Any) -> np.ndarray:
     if key not in reps:
-        raise MissingRepresentation(path, key, list(reps))
-    value = np.asarray(reps[key])
+        raise MissingRepresentation(path, key, reps.keys())
+    value = np.asarray(reps.array(key))
     if value.ndim not in (1, 2) or not np.issubdtype(value.dtype, np.number):
         raise DataError(
             f"{path}: '{key}' must be a numeric array of shape (n, d), got {value.shape}"
         )
     return value
-
-
-def _check_ids(ids: Sequence[str], record_ids: set[str], path: Any) -> None:
-    """Each row of representations.npz is one example of the run, once."""
-    seen: set[str] = set()
-    for i in ids:
-        if i in seen:
-            raise DataError(f"{path}: id '{i}' appears more than once in 'ids'")
-        if i not in record_ids:
-            raise DataError(f"{path}: id '{i}' has no record in records.jsonl")
-        seen.add(i)
 
 
 def representation_pairs(run: Run, x_key: str, y_key: str) -> RepresentationPairs:
@@ -157,9 +146,9 @@ def representation_pairs(run: Run, x_key: str, y_key: str) -> RepresentationPair
     UsageError
         No representations.npz (:class:`MissingRepresentation` for a missing array).
     DataError
-        Arrays of different lengths, ``ids`` that do not match the rows, an id given twice or
-        without a record, a non-numeric array, or fewer than :data:`MIN_PAIRS` complete pairs
-        (:class:`TooFewPairs`).
+        From :func:`evalsuite.runs.read_representations` (arrays whose rows disagree with
+        ``ids``, an id given twice or without a record), a non-numeric array, or fewer than
+        :data:`MIN_PAIRS` complete pairs (:class:`TooFewPairs`).
     """
     from evalsuite.metrics.mutual_info import complete_pairs
 
@@ -169,12 +158,7 @@ def representation_pairs(run: Run, x_key: str, y_key: str) -> RepresentationPair
         raise UsageError(f"{path}: file not found; mutual information needs the representations "
                          "that `evalsuite score` writes")  # fmt: skip
     x, y = _matrix(reps, x_key, path), _matrix(reps, y_key, path)
-    if x.shape[0] != y.shape[0]:
-        raise DataError(f"{path}: '{x_key}' has {x.shape[0]} rows but '{y_key}' has {y.shape[0]}")
-    ids = [str(i) for i in np.asarray(reps.get("ids", []))]
-    if len(ids) != x.shape[0]:
-        raise DataError(f"{path}: 'ids' has {len(ids)} entries but '{x_key}' has {x.shape[0]} rows")
-    _check_ids(ids, {str(r["id"]) for r in run.records}, path)
+    ids = list(reps.ids)  # one row each, each naming one record: read_representations checks
     keep = complete_pairs(x, y)  # NaN rows: examples without that representation
     n_dropped = int((~keep).sum())
     if int(keep.sum()) < MIN_PAIRS:
@@ -187,13 +171,13 @@ def representation_pairs(run: Run, x_key: str, y_key: str) -> RepresentationPair
 
 
 def _probe_labels(
-    records: Sequence[Mapping[str, Any]], ids: Sequence[str], field_name: str
+    records: Sequence[Record], ids: Sequence[str], field_name: str
 ) -> tuple[list[str] | None, str | None]:
     """Labels aligned with the representations' ids, or (None, why not)."""
-    if not any(r.get("label_probs") for r in records):
+    if not any(r.label_probs for r in records):
         return None, "needs a closed label set (no record has label_probs)"
-    by_id = {str(r["id"]): r for r in records}  # every id has one: representation_pairs
-    labels = [by_id[i].get(field_name) for i in ids]
+    by_id = {r.id: r for r in records}  # every id has one: read_representations checks
+    labels = [getattr(by_id[i], field_name) for i in ids]
     if any(label is None for label in labels):
         return None, f"needs a label for every example (some records have {field_name} = null)"
     return [str(label) for label in labels], None

@@ -178,7 +178,7 @@ def _score_students(config: DemoConfig, checkpoints: dict[str, Path]) -> list[Pa
 
 
 def _import_teacher(config: DemoConfig) -> Path:
-    from evalsuite.scoring.imports import import_teacher
+    from evalsuite.runs.imports import import_teacher
 
     out = config.runs / f"{config.task}-teacher-test"
     import_teacher(config.task, "test", out=out, data_dir=config.data_dir)

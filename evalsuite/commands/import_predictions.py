@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from evalsuite.scoring.imports import describe, import_predictions
+    from evalsuite.runs.imports import describe, import_predictions
 
     result = import_predictions(
         args.predictions, args.task, args.split, out=args.out, data_dir=args.data_dir

@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from evalsuite.scoring.imports import describe, import_teacher
+    from evalsuite.runs.imports import describe, import_teacher
 
     result = import_teacher(args.task, args.split, out=args.out, data_dir=args.data_dir)
     print(describe(result))

@@ -14,10 +14,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalsuite.commands.common import add_json_argument, print_json
 from evalsuite.formatting import format_rate
+
+if TYPE_CHECKING:
+    from evalsuite.runs import Manifest, Record
 
 NAME = "metrics"
 HELP = "accuracy with intervals, calibration and rationale metrics of a run"
@@ -36,11 +39,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_json_argument(parser)
 
 
-def _same_answer(manifest: dict[str, Any]) -> Any:
+def _same_answer(manifest: Manifest) -> Any:
     """The run's task comparison for teacher agreement, when the manifest names a known task."""
     from evalsuite.tasks import TASKS
 
-    task = TASKS.get(str(manifest.get("task")))
+    task = TASKS.get(str(manifest.task))
     return task.same_answer if task is not None else None
 
 
@@ -134,7 +137,7 @@ def _print_paths(paths: dict[str, Any] | None) -> None:
             print(f"  {label:<28} {format_rate(paths[key])}")
 
 
-def _write_figures(records: list[dict[str, Any]], name: str, out: Path) -> list[Path]:
+def _write_figures(records: list[Record], name: str, out: Path) -> list[Path]:
     from evalsuite.errors import UsageError
     from evalsuite.report.reliability import (
         plot_smooth_reliability_diagram,
@@ -142,15 +145,15 @@ def _write_figures(records: list[dict[str, Any]], name: str, out: Path) -> list[
         save_figure,
     )
 
-    scored = [r for r in records if r.get("confidence") is not None]
+    scored = [(r.confidence, r.correct) for r in records if r.confidence is not None]
     if not scored:
         raise UsageError(
             f"--figures {out}: no record has a confidence, so there is nothing to draw"
         )
     if out.exists() and not out.is_dir():
         raise UsageError(f"--figures {out}: exists and is not a directory")
-    prob = [r["confidence"] for r in scored]
-    hit = [bool(r["correct"]) for r in scored]
+    prob = [float(c) for c, _ in scored]
+    hit = [ok for _, ok in scored]
     paths = save_figure(reliability_figure(prob, hit, title=name), out / "reliability")
     paths += save_figure(
         plot_smooth_reliability_diagram(prob, hit, title=name), out / "reliability_smooth"
@@ -160,7 +163,7 @@ def _write_figures(records: list[dict[str, Any]], name: str, out: Path) -> list[
 
 def run(args: argparse.Namespace) -> int:
     from evalsuite.metrics.summary import summarize_run
-    from evalsuite.scoring.rundir import read_run
+    from evalsuite.runs import read_run
 
     loaded = read_run(args.run)
     summary = summarize_run(

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalsuite.commands.common import add_json_argument, print_json
 from evalsuite.errors import DataError, UsageError
 from evalsuite.names import MI_ESTIMATORS, PROBE_LABELS
+
+if TYPE_CHECKING:
+    pass
 
 NAME = "mi"
 HELP = "estimate mutual information between label and rationale representations"
@@ -64,7 +67,7 @@ def estimate(args: argparse.Namespace) -> dict[str, Any]:
         RunMIConfig,
         estimate_run_mi,
     )
-    from evalsuite.scoring.rundir import REPRESENTATIONS, read_run
+    from evalsuite.runs import REPRESENTATIONS, read_run
 
     every = args.estimator == "all"
     config = RunMIConfig(

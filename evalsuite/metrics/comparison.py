@@ -23,10 +23,11 @@ from evalsuite.metrics import significance as sig
 from evalsuite.metrics.pairing import align_runs
 from evalsuite.metrics.rates import rate_of
 from evalsuite.metrics.resampling import Interval, RandomState, as_generator
+from evalsuite.runs.records import Record
 
 __all__ = ["compare_records"]
 
-Records = Sequence[Mapping[str, Any]]
+Records = Sequence[Record | Mapping[str, Any]]
 
 
 def _with_interval(

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evalsuite.errors import DataError
+from evalsuite.runs.records import Record, as_records
 
 __all__ = ["PairedRuns", "align_runs"]
 
@@ -57,12 +58,12 @@ class PairedRuns:
         return self.dropped_missing + self.dropped_gold
 
 
-def _gold(record: Mapping[str, Any]) -> str:
-    return str(record["gold"]).strip()
+def _gold(record: Record) -> str:
+    return record.gold.strip()
 
 
 def align_runs(
-    runs: Sequence[tuple[str, Sequence[Mapping[str, Any]]]],
+    runs: Sequence[tuple[str, Sequence[Record | Mapping[str, Any]]]],
     *,
     intersect: bool = False,
     hint: str = "",
@@ -72,7 +73,7 @@ def align_runs(
     Parameters
     ----------
     runs : sequence of (name, records)
-        At least two runs; records as read by :func:`evalsuite.scoring.rundir.read_run`.
+        At least two runs; records as read by :func:`evalsuite.runs.read_run` (or their JSON form).
     intersect : bool
         Keep the ids all runs share with equal gold labels instead of refusing.
     hint : str
@@ -95,7 +96,7 @@ def align_runs(
     if len(runs) < 2:
         raise DataError(f"need at least two runs to compare, got {len(runs)}")
     names = tuple(name for name, _ in runs)
-    by_id = [{str(r["id"]): r for r in records} for _, records in runs]
+    by_id = [{r.id: r for r in as_records(records)} for _, records in runs]
     first_name, first = names[0], by_id[0]
     suffix = f"; {hint}" if hint else ""
 
@@ -129,10 +130,9 @@ def align_runs(
     if not keep:
         raise DataError(f"runs {', '.join(names)} share no example with the same gold label")
 
-    correct = np.array([[bool(d[i]["correct"]) for i in keep] for d in by_id], dtype=bool)
+    correct = np.array([[d[i].correct for i in keep] for d in by_id], dtype=bool)
     confidence = np.array(
-        [[np.nan if d[i].get("confidence") is None else d[i]["confidence"] for i in keep]
-         for d in by_id],
+        [[np.nan if d[i].confidence is None else d[i].confidence for i in keep] for d in by_id],
         dtype=np.float64,
     )  # fmt: skip
     return PairedRuns(

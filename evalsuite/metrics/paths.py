@@ -1,7 +1,8 @@
 """Multi-path metrics from run records: accuracy per path kind, voting accuracy, PoT execution
 failures and agreement between paths. Pure functions on records that carry ``paths``.
 
-A path is ``{kind, text, answer, ok, correct}`` (docs/runs.md; the scorer writes ``correct``).
+A path is a :class:`~evalsuite.runs.records.PathRecord` (docs/runs.md; ``correct`` is written by
+the scorer). Functions take :class:`~evalsuite.runs.records.Record` objects or their JSON form.
 Rates count paths, or pairs of paths, not examples: with k paths per kind an example contributes
 k paths of each kind. Every rate is a :class:`~evalsuite.metrics.rates.Rate` with a Wilson
 interval, None-valued when nothing applies.
@@ -14,6 +15,7 @@ from itertools import combinations
 from typing import Any
 
 from evalsuite.metrics.rates import Rate, rate_of
+from evalsuite.runs.records import PathRecord, Record, as_records
 
 __all__ = [
     "path_accuracy",
@@ -24,53 +26,52 @@ __all__ = [
 ]
 
 SameAnswer = Callable[[str, str], bool]
-Record = Mapping[str, Any]
+Records = Sequence[Record | Mapping[str, Any]]
 
 
-def _paths(records: Sequence[Record]) -> list[list[Mapping[str, Any]]]:
-    return [list(r["paths"]) for r in records if r.get("paths")]
+def _paths(records: Records) -> list[tuple[PathRecord, ...]]:
+    return [r.paths for r in as_records(records) if r.paths]
 
 
 def _equal(a: str, b: str) -> bool:
     return a == b
 
 
-def path_accuracy(records: Sequence[Record], kind: str) -> Rate:
+def path_accuracy(records: Records, kind: str) -> Rate:
     """Share of the ``kind`` paths (cot, pot, socratic) whose own answer is correct.
 
     Examples
     --------
-    >>> recs = [{"paths": [{"kind": "cot", "correct": True}, {"kind": "pot", "correct": False}]},
-    ...         {"paths": [{"kind": "cot", "correct": False}]}]
+    >>> recs = [{"id": "a", "gold": "1", "correct": True,
+    ...          "paths": [{"kind": "cot", "correct": True}, {"kind": "pot", "correct": False}]},
+    ...         {"id": "b", "gold": "1", "correct": False,
+    ...          "paths": [{"kind": "cot", "correct": False}]}]
     >>> path_accuracy(recs, "cot").value, path_accuracy(recs, "pot").value
     (0.5, 0.0)
     """
-    return rate_of(
-        [bool(p.get("correct")) for paths in _paths(records) for p in paths if p["kind"] == kind]
-    )
+    return rate_of([bool(p.correct) for paths in _paths(records) for p in paths if p.kind == kind])
 
 
-def voting_accuracy(records: Sequence[Record]) -> Rate:
+def voting_accuracy(records: Records) -> Rate:
     """Accuracy of the records' voted answers, over records that carry paths."""
-    return rate_of([bool(r["correct"]) for r in records if r.get("paths")])
+    return rate_of([r.correct for r in as_records(records) if r.paths])
 
 
-def pot_failure_rate(records: Sequence[Record]) -> Rate:
+def pot_failure_rate(records: Records) -> Rate:
     """Share of PoT paths whose program did not run to a value (``ok`` false in the sandbox).
 
     Examples
     --------
-    >>> pot_failure_rate([{"paths": [{"kind": "pot", "ok": False}, {"kind": "pot", "ok": True},
-    ...                              {"kind": "cot", "ok": False}]}]).value
+    >>> paths = [{"kind": "pot", "ok": False}, {"kind": "pot", "ok": True},
+    ...          {"kind": "cot", "ok": False}]
+    >>> pot_failure_rate([{"id": "a", "gold": "1", "correct": False, "paths": paths}]).value
     0.5
     """
-    return rate_of(
-        [not p.get("ok") for paths in _paths(records) for p in paths if p["kind"] == "pot"]
-    )
+    return rate_of([not p.ok for paths in _paths(records) for p in paths if p.kind == "pot"])
 
 
 def path_agreement(
-    records: Sequence[Record],
+    records: Records,
     *,
     kinds: tuple[str, str] | None = None,
     same_answer: SameAnswer | None = None,
@@ -79,7 +80,7 @@ def path_agreement(
 
     Parameters
     ----------
-    records : sequence of mapping
+    records : sequence of Record (or its JSON form)
     kinds : (str, str), optional
         Count only pairs of one path of each of these kinds (e.g. ``("cot", "pot")``); default
         every pair of paths.
@@ -89,8 +90,9 @@ def path_agreement(
 
     Examples
     --------
-    >>> recs = [{"paths": [{"kind": "cot", "answer": "3"}, {"kind": "pot", "answer": "3"},
-    ...                    {"kind": "pot", "answer": None}]}]
+    >>> recs = [{"id": "a", "gold": "3", "correct": True, "paths": [
+    ...     {"kind": "cot", "answer": "3"}, {"kind": "pot", "answer": "3"},
+    ...     {"kind": "pot", "answer": None}]}]
     >>> r = path_agreement(recs)
     >>> r.k, r.n
     (1, 3)
@@ -102,9 +104,9 @@ def path_agreement(
     flags: list[bool] = []
     for paths in _paths(records):
         for a, b in combinations(paths, 2):
-            if kinds is not None and {a["kind"], b["kind"]} != set(kinds):
+            if kinds is not None and {a.kind, b.kind} != set(kinds):
                 continue
-            x, y = a.get("answer"), b.get("answer")
+            x, y = a.answer, b.answer
             flags.append(x is not None and y is not None and bool(agree(x, y)))
     return rate_of(flags)
 
@@ -114,7 +116,7 @@ def _rate(rate: Rate) -> dict[str, Any] | None:
 
 
 def path_summary(
-    records: Sequence[Record], *, same_answer: SameAnswer | None = None
+    records: Records, *, same_answer: SameAnswer | None = None
 ) -> dict[str, Any] | None:
     """The ``paths`` block of metrics.json; None when no record carries paths.
 
@@ -126,10 +128,10 @@ def path_summary(
         pairs of paths of an example) and ``cot_pot_agreement`` (CoT-PoT pairs), null when no
         example has such a pair.
     """
-    with_paths = [r for r in records if r.get("paths")]
+    with_paths = [r for r in as_records(records) if r.paths]
     if not with_paths:
         return None
-    kinds = sorted({p["kind"] for paths in _paths(with_paths) for p in paths})
+    kinds = sorted({p.kind for paths in _paths(with_paths) for p in paths})
     return {
         "n": len(with_paths),
         "accuracy_by_kind": {kind: path_accuracy(with_paths, kind).as_dict() for kind in kinds},

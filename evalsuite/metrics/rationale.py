@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from evalsuite.runs.records import Record, as_records
+
 __all__ = ["Overlap", "rationale_lengths", "rationale_overlap", "rationale_summary"]
 
 
@@ -86,15 +88,12 @@ def rationale_overlap(hypotheses: Sequence[str], references: Sequence[str]) -> O
     return Overlap(bleu=float(bleu), rouge_l=float(np.mean(rouge)), n=len(hypotheses))
 
 
-def _teacher_rationale(record: Mapping[str, Any]) -> str | None:
-    teacher = record.get("teacher")
-    if not isinstance(teacher, Mapping):
-        return None
-    text = teacher.get("rationale")
-    return text if isinstance(text, str) and text.strip() else None
+def _teacher_rationale(record: Record) -> str | None:
+    text = record.teacher.rationale if record.teacher is not None else None
+    return text if text is not None and text.strip() else None
 
 
-def rationale_summary(records: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+def rationale_summary(records: Sequence[Record | Mapping[str, Any]]) -> dict[str, Any] | None:
     """Length and teacher overlap of the records' rationales; None when no record has one.
 
     Returns
@@ -106,13 +105,12 @@ def rationale_summary(records: Sequence[Mapping[str, Any]]) -> dict[str, Any] | 
 
     Examples
     --------
-    >>> rationale_summary([{"rationale": "a b c"}, {"rationale": None}])["length"]["mean"]
+    >>> rationale_summary([{"id": "a", "gold": "1", "correct": True, "rationale": "a b c"},
+    ...                    {"id": "b", "gold": "1", "correct": True}])["length"]["mean"]
     3.0
     """
-    texts = [r.get("rationale") for r in records]
-    present = [
-        (t, r) for t, r in zip(texts, records, strict=True) if isinstance(t, str) and t.strip()
-    ]
+    typed = as_records(records)
+    present = [(text, r) for r in typed if (text := r.rationale) is not None and text.strip()]
     if not present:
         return None
     lengths = rationale_lengths([t for t, _ in present])

@@ -8,15 +8,15 @@ them from here, so adding a metric is one function and one entry in :data:`CALIB
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from evalsuite.metrics import calibration as cal
 from evalsuite.metrics.rates import Rate, rate_of
 from evalsuite.registry import Registry
+from evalsuite.runs.records import Record
 
 __all__ = [
     "CALIBRATION_METRICS",
@@ -98,7 +98,8 @@ class RateMetric:
     name, label, short, higher_is_better, description
         As for :class:`CalibrationMetric`.
     compute : callable
-        ``(records, same_answer) -> Rate``; a rate over no record shows as n/a.
+        ``(records, same_answer) -> Rate`` on typed records (:class:`evalsuite.runs.Record`); a
+        rate over no record shows as n/a.
     always : bool
         Report the rate even over no record (accuracy over an empty run is 0/0, not null).
     """
@@ -107,7 +108,7 @@ class RateMetric:
     label: str
     short: str
     higher_is_better: bool | None
-    compute: Callable[[Sequence[Mapping[str, Any]], SameAnswer], Rate]
+    compute: Callable[[Sequence[Record], SameAnswer], Rate]
     description: str
     always: bool = False
 
@@ -120,29 +121,13 @@ def direction_text(higher_is_better: bool | None) -> str:
 
 
 # -- rates -------------------------------------------------------------------------------------
-def _teacher_label(record: Mapping[str, Any]) -> str | None:
-    teacher = record.get("teacher")
-    if not isinstance(teacher, Mapping):
-        return None
-    label = teacher.get("answer", teacher.get("label"))
-    return label if isinstance(label, str) and label.strip() else None
-
-
-def extraction_failed(record: Mapping[str, Any]) -> bool:
-    """A record whose answer could not be read from the output (or has none)."""
-    extraction = record.get("extraction")
-    if isinstance(extraction, Mapping) and extraction.get("matched") is False:
-        return True
-    return record.get("answer") is None
-
-
-def _teacher_agreement(records: Sequence[Mapping[str, Any]], agree: SameAnswer) -> Rate:
+def _teacher_agreement(records: Sequence[Record], agree: SameAnswer) -> Rate:
     """Over records with a teacher label; a failed extraction counts as disagreement."""
     flags: list[bool] = []
     for record in records:
-        label = _teacher_label(record)
+        label = record.teacher_answer
         if label is not None:
-            answer = record.get("answer")
+            answer = record.answer
             flags.append(answer is not None and bool(agree(answer, label)))
     return rate_of(flags)
 
@@ -154,17 +139,17 @@ RATE_METRICS: Registry[RateMetric] = Registry(
         for m in (
             RateMetric(
                 "accuracy", "accuracy", "Accuracy", True,
-                lambda records, _: rate_of([bool(r["correct"]) for r in records]),
+                lambda records, _: rate_of([r.correct for r in records]),
                 "share of records answered correctly", always=True,
             ),
             RateMetric(
                 "extraction_failure", "extraction failure", "Extraction failed", False,
-                lambda records, _: rate_of([extraction_failed(r) for r in records]),
+                lambda records, _: rate_of([r.extraction_failed for r in records]),
                 "share of outputs without a readable answer", always=True,
             ),
             RateMetric(
                 "consistency", "rationale-label consistency", "Rationale consistent", True,
-                lambda records, _: rate_of([r.get("consistent") for r in records]),
+                lambda records, _: rate_of([r.consistent for r in records]),
                 "rationale's answer equals the label (records that have both)",
             ),
             RateMetric(

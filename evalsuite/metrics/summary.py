@@ -1,7 +1,8 @@
 """One run's summary as a JSON-ready dict: what metrics.json holds and what the explorer shows.
 
-``summarize_run`` reads records only (fields of docs/runs.md), so metrics.json can be recomputed
-from records.jsonl at any time. Its top-level keys are a contract; add keys, never rename them::
+``summarize_run`` reads records only (:class:`~evalsuite.runs.records.Record`), so metrics.json
+can be recomputed from records.jsonl at any time. Its top-level keys are a contract; add keys,
+never rename them::
 
     {"n", "accuracy", "extraction_failure", "consistency", "teacher_agreement",
      "calibration", "rationale", "paths"}
@@ -23,6 +24,7 @@ from evalsuite.metrics import registry
 from evalsuite.metrics.paths import path_summary
 from evalsuite.metrics.rationale import rationale_summary
 from evalsuite.metrics.resampling import RandomState
+from evalsuite.runs.records import Record, as_records
 
 __all__ = ["answers_agree", "calibration_summary", "summarize_run"]
 
@@ -49,21 +51,23 @@ def answers_agree(a: str, b: str) -> bool:
 
 
 def _classwise_inputs(
-    records: Sequence[Mapping[str, Any]], agree: SameAnswer
+    records: Sequence[Record], agree: SameAnswer
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """``label_probs`` as an (n, K) matrix and the gold label's column, when every record has
     probabilities over the same label set and its gold label is one of them; else None."""
-    if not records or not all(isinstance(r.get("label_probs"), Mapping) for r in records):
+    tables = [r.label_probs for r in records]
+    if not records or any(t is None for t in tables):
         return None
-    labels = sorted(records[0]["label_probs"])
+    labels = sorted(tables[0] or {})
     rows, gold = [], []
-    for r in records:
-        if sorted(r["label_probs"]) != labels:
+    for r, probs in zip(records, tables, strict=True):
+        assert probs is not None  # checked above
+        if sorted(probs) != labels:
             return None
-        column = next((j for j, lab in enumerate(labels) if agree(lab, str(r["gold"]))), None)
+        column = next((j for j, lab in enumerate(labels) if agree(lab, r.gold)), None)
         if column is None:
             return None
-        rows.append([r["label_probs"][lab] for lab in labels])
+        rows.append([probs[lab] for lab in labels])
         gold.append(column)
     return np.array(rows, dtype=np.float64), np.array(gold)
 
@@ -121,7 +125,7 @@ def calibration_summary(
 
 
 def summarize_run(
-    records: Sequence[Mapping[str, Any]],
+    records: Sequence[Record | Mapping[str, Any]],
     *,
     same_answer: SameAnswer | None = None,
     rng: RandomState = 0,
@@ -130,7 +134,7 @@ def summarize_run(
 
     Parameters
     ----------
-    records : sequence of mapping
+    records : sequence of Record (or its JSON form)
         Run records (docs/runs.md): ``correct`` is required; ``answer``, ``extraction``,
         ``confidence``, ``consistent``, ``rationale`` and ``teacher`` are used when present.
     same_answer : callable, optional
@@ -159,25 +163,26 @@ def summarize_run(
     (1, 2, 0.5, None)
     """
     agree = same_answer or answers_agree
-    scored = [r for r in records if r.get("confidence") is not None]
+    typed = as_records(records)
+    scored = [r for r in typed if r.confidence is not None]
     calibration = None
     if scored:
         classwise = _classwise_inputs(scored, agree)
         calibration = calibration_summary(
-            [r["confidence"] for r in scored],
-            [bool(r["correct"]) for r in scored],
+            [float(r.confidence) for r in scored if r.confidence is not None],
+            [r.correct for r in scored],
             label_probs=classwise[0] if classwise else None,
             label_index=classwise[1] if classwise else None,
             rng=rng,
         )
     rates = {}
     for name, metric in registry.RATE_METRICS.items():
-        rate = metric.compute(records, agree)
+        rate = metric.compute(typed, agree)
         rates[name] = rate.as_dict() if rate.n or metric.always else None
     return {
-        "n": len(records),
+        "n": len(typed),
         **rates,
         "calibration": calibration,
-        "rationale": rationale_summary(records),
-        "paths": path_summary(records, same_answer=agree),
+        "rationale": rationale_summary(typed),
+        "paths": path_summary(typed, same_answer=agree),
     }

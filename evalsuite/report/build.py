@@ -36,7 +36,7 @@ from evalsuite.report.paths_table import paths_table
 from evalsuite.report.publish import REPORT_JSON, check_out, publish_directory, run_facts
 from evalsuite.report.runs import Progress, describe_runs
 from evalsuite.report.tables import Table, latex_document, render_latex
-from evalsuite.scoring.rundir import Run
+from evalsuite.runs import Run
 
 __all__ = [
     "REPORT_JSON",
@@ -118,7 +118,7 @@ def build_report(
     Parameters
     ----------
     runs : sequence of Run
-        From :func:`read_runs` (or :func:`evalsuite.scoring.rundir.read_run`).
+        From :func:`read_runs` (or :func:`evalsuite.runs.read_run`).
     out : path
         The report directory. Built under a temporary name beside it, then renamed; an existing
         one is refused unless ``config.overwrite`` and it is a report.
@@ -155,7 +155,7 @@ def build_report(
             say(f"run {r.name} does not record its method: shown as '{r.method}' "
                 f"(set one with --method {r.name}=METHOD)")  # fmt: skip
         if not r.run.complete:
-            say(f"run {r.name} is not complete (status {r.run.manifest.get('status')!r})")
+            say(f"run {r.name} is not complete (status {r.run.manifest.status!r})")
     analysis = analyse(described, paired, config, say)
     built = {spec.name: spec.build(analysis) for spec in TABLES}
 

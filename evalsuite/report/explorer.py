@@ -25,10 +25,9 @@ from evalsuite.metrics.registry import (
     CALIBRATION_METRICS,
     RATE_METRICS,
     direction_text,
-    extraction_failed,
 )
 from evalsuite.report.alignment import COMPARE_VIEWS, Alignment, align_runs, compare_rows
-from evalsuite.scoring.rundir import MANIFEST, METRICS, RECORDS, Run, read_run
+from evalsuite.runs import MANIFEST, METRICS, RECORDS, Manifest, Record, Run, as_records, read_run
 
 __all__ = [
     "COMPARE_VIEWS",
@@ -64,7 +63,7 @@ __all__ = [
 RUNS_ENV = "EVALSUITE_RUNS"
 USAGE = "streamlit run app.py -- --runs DIR"
 
-# The record fields of docs/runs.md, in the order a CSV lists them; other fields follow, sorted.
+# docs/runs.md's record fields, in the order a CSV lists them; other fields follow, sorted.
 RECORD_FIELDS = (
     "id",
     "input",
@@ -192,48 +191,44 @@ def records_mtime_ns(run_path: str | os.PathLike[str]) -> int:
 # --------------------------------------------------------------------------- the records table
 
 
-def _teacher_field(record: Mapping[str, Any], name: str) -> Any:
-    teacher = record.get("teacher")
-    return teacher.get(name) if isinstance(teacher, Mapping) else None
+def extraction_failed(record: Record | Mapping[str, Any]) -> bool:
+    """No answer could be extracted: ``answer`` is null or ``extraction.matched`` is false.
+
+    The same rule as the ``extraction_failure`` rate of
+    :func:`evalsuite.metrics.summary.summarize_run`, so the browser's count matches the overview.
+    """
+    return as_records([record])[0].extraction_failed
 
 
-def _extraction_field(record: Mapping[str, Any], name: str) -> Any:
-    extraction = record.get("extraction")
-    return extraction.get(name) if isinstance(extraction, Mapping) else None
-
-
-def records_frame(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+def records_frame(records: Sequence[Record | Mapping[str, Any]]) -> pd.DataFrame:
     """One row per record, indexed by the record's position in ``records``.
 
     The index ties a filtered row back to its full record (label_probs, paths, teacher), which the
     table leaves out. ``extraction_failed`` follows :func:`extraction_failed`; ``consistent`` is a
     nullable boolean (null where the rationale or the answer is missing).
     """
+    rs = as_records(records)
+    teachers = [r.teacher for r in rs]
+    extractions = [r.extraction for r in rs]
     columns: dict[str, Any] = {
-        "id": [r["id"] for r in records],
-        "correct": pd.array([bool(r["correct"]) for r in records], dtype="bool"),
-        "gold": [str(r["gold"]) for r in records],
-        "answer": pd.array([r.get("answer") for r in records], dtype="string"),
-        "confidence": pd.array([r.get("confidence") for r in records], dtype="Float64"),
-        "consistent": pd.array([r.get("consistent") for r in records], dtype="boolean"),
-        "extraction_failed": pd.array([extraction_failed(r) for r in records], dtype="bool"),
-        "prediction": pd.array([r.get("prediction") for r in records], dtype="string"),
-        "input": pd.array([r.get("input") for r in records], dtype="string"),
-        "rationale": pd.array([r.get("rationale") for r in records], dtype="string"),
-        "rationale_answer": pd.array([r.get("rationale_answer") for r in records], dtype="string"),
-        "teacher_label": pd.array([_teacher_field(r, "label") for r in records], dtype="string"),
-        "teacher_rationale": pd.array(
-            [_teacher_field(r, "rationale") for r in records], dtype="string"
-        ),
-        "confidence_source": pd.array(
-            [r.get("confidence_source") for r in records], dtype="string"
-        ),
-        "extraction_method": pd.array(
-            [_extraction_field(r, "method") for r in records], dtype="string"
-        ),
-        "n_paths": [len(r.get("paths") or ()) for r in records],
+        "id": [r.id for r in rs],
+        "correct": pd.array([r.correct for r in rs], dtype="bool"),
+        "gold": [r.gold for r in rs],
+        "answer": pd.array([r.answer for r in rs], dtype="string"),
+        "confidence": pd.array([r.confidence for r in rs], dtype="Float64"),
+        "consistent": pd.array([r.consistent for r in rs], dtype="boolean"),
+        "extraction_failed": pd.array([r.extraction_failed for r in rs], dtype="bool"),
+        "prediction": pd.array([r.prediction for r in rs], dtype="string"),
+        "input": pd.array([r.input for r in rs], dtype="string"),
+        "rationale": pd.array([r.rationale for r in rs], dtype="string"),
+        "rationale_answer": pd.array([r.rationale_answer for r in rs], dtype="string"),
+        "teacher_label": pd.array([t and t.label for t in teachers], dtype="string"),
+        "teacher_rationale": pd.array([t and t.rationale for t in teachers], dtype="string"),
+        "confidence_source": pd.array([r.confidence_source for r in rs], dtype="string"),
+        "extraction_method": pd.array([e and e.method for e in extractions], dtype="string"),
+        "n_paths": [len(r.paths or ()) for r in rs],
     }
-    return pd.DataFrame(columns, index=pd.RangeIndex(len(records)))
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(rs)))
 
 
 @dataclass(frozen=True)
@@ -338,9 +333,9 @@ def paginate(frame: pd.DataFrame, *, page: int, page_size: int) -> Page:
     return Page(rows=frame.iloc[start:stop], number=number, n_pages=n_pages, start=start, stop=stop)
 
 
-def label_probs_frame(record: Mapping[str, Any]) -> pd.DataFrame | None:
+def label_probs_frame(record: Record | Mapping[str, Any]) -> pd.DataFrame | None:
     """A record's ``label_probs`` as a table (label, probability), most probable first; or None."""
-    probs = record.get("label_probs")
+    probs = as_records([record])[0].label_probs
     if not probs:
         return None
     frame = pd.DataFrame({"label": list(probs), "probability": [float(p) for p in probs.values()]})
@@ -359,8 +354,8 @@ class LoadedRun:
     name : str
         The run's name (manifest, else directory name).
     path : Path
-    manifest : dict
-    records : list of dict
+    manifest : Manifest
+    records : list of Record
         The records as read, in file order.
     frame : DataFrame
         :func:`records_frame` of ``records``.
@@ -372,8 +367,8 @@ class LoadedRun:
 
     name: str
     path: Path
-    manifest: dict[str, Any]
-    records: list[dict[str, Any]]
+    manifest: Manifest
+    records: list[Record]
     frame: pd.DataFrame
     summary: dict[str, Any]
     summary_source: str
@@ -381,7 +376,7 @@ class LoadedRun:
     @property
     def same_answer(self) -> Callable[[str, str], bool] | None:
         """The run's task's answer comparison, or None when the manifest names no known task."""
-        return task_same_answer(self.manifest.get("task"))
+        return task_same_answer(self.manifest.task)
 
 
 def task_same_answer(task: Any) -> Callable[[str, str], bool] | None:
@@ -434,7 +429,7 @@ def load_run(path: str | os.PathLike[str]) -> LoadedRun:
     summary = stored_summary(run)
     source = f"from {METRICS}"
     if summary is None:
-        same_answer = task_same_answer(run.manifest.get("task"))
+        same_answer = task_same_answer(run.manifest.task)
         summary = summarize_run(run.records, same_answer=same_answer)
         source = "computed from records"
     return LoadedRun(
@@ -532,18 +527,18 @@ def reliability_table(reliability: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
 
 
 def confidence_pairs(
-    records: Sequence[Mapping[str, Any]],
+    records: Sequence[Record | Mapping[str, Any]],
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(y_prob, y_true)`` over the records that carry a confidence, as the calibration summary
     of :func:`evalsuite.metrics.summary.summarize_run` selects them. Shapes ``(m,)``."""
-    scored = [r for r in records if r.get("confidence") is not None]
-    y_prob = np.array([float(r["confidence"]) for r in scored], dtype=np.float64)
-    y_true = np.array([bool(r["correct"]) for r in scored], dtype=bool)
+    scored = [(r.confidence, r.correct) for r in as_records(records) if r.confidence is not None]
+    y_prob = np.array([float(c) for c, _ in scored], dtype=np.float64)
+    y_true = np.array([ok for _, ok in scored], dtype=bool)
     return y_prob, y_true
 
 
 def reliability_png(
-    records: Sequence[Mapping[str, Any]], *, title: str | None = None, dpi: int = 110
+    records: Sequence[Record | Mapping[str, Any]], *, title: str | None = None, dpi: int = 110
 ) -> bytes | None:
     """The run's binned reliability diagram (10 bins) as PNG bytes; None without confidences.
 
@@ -570,12 +565,13 @@ def _csv_cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def records_csv(records: Sequence[Mapping[str, Any]]) -> bytes:
-    """The records as UTF-8 CSV: the record fields of docs/runs.md first, then any others sorted.
+def records_csv(records: Sequence[Record | Mapping[str, Any]]) -> bytes:
+    """The records as UTF-8 CSV: docs/runs.md's fields first, then any others sorted.
 
     Nested fields (``label_probs``, ``paths``, ``teacher``, ``extraction``) are JSON text; null is
-    an empty cell. Fields that no record has are left out; with no records at all, the header
-    lists the record fields of docs/runs.md, so the file still says what it would hold.
+    an empty cell. Fields that no record has (or that are null in every record) are left out; with
+    no records at all, the header lists docs/runs.md's fields, so the file still says what it
+    would hold.
 
     Examples
     --------
@@ -585,12 +581,15 @@ def records_csv(records: Sequence[Mapping[str, Any]]) -> bytes:
     a,1,True,"{""1"": 0.9}"
     <BLANKLINE>
     """
-    present = {name for record in records for name in record} or set(RECORD_FIELDS)
+    docs = [record.to_json() for record in as_records(records)]
+    present = {name for doc in docs for name, value in doc.items() if value is not None} or set(
+        RECORD_FIELDS
+    )
     header = [name for name in RECORD_FIELDS if name in present]
     header += sorted(present.difference(RECORD_FIELDS))
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
     writer.writeheader()
-    for record in records:
-        writer.writerow({name: _csv_cell(record.get(name)) for name in header})
+    for doc in docs:
+        writer.writerow({name: _csv_cell(doc.get(name)) for name in header})
     return buffer.getvalue().encode("utf-8")

@@ -9,15 +9,15 @@ without pyplot (no global state, no display) and saved with
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from evalsuite.metrics.calibration import SelectiveCurve, selective_prediction_curve
 from evalsuite.metrics.mutual_info import MIEstimate
+from evalsuite.runs.records import Record
 
 __all__ = ["plot_accuracy_coverage", "plot_mutual_information", "slug", "write_report_figures"]
 
@@ -133,7 +133,7 @@ def slug(text: str) -> str:
 
 
 def write_report_figures(
-    runs: Sequence[tuple[str, str, Sequence[Mapping[str, Any]]]],
+    runs: Sequence[tuple[str, str, Sequence[Record]]],
     estimates: Sequence[tuple[str, MIEstimate]],
     folder: Path,
 ) -> list[Path]:

@@ -104,14 +104,15 @@ def summary_markdown(
     lines += [
         "## Runs",
         "",
-        "| run | method | task | split | seed | kind | n | status | model | path |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| run | method | task | split | seed | decoding seed | kind | n | status | model | path |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for f in made["runs"]:
-        seed = "–" if f["seed"] is None else f["seed"]
+        seed, decoding_seed = ("–" if v is None else v for v in (f["seed"], f["decoding_seed"]))
         lines.append(
             f"| {f['name']} | {f['method']} | {f['task']} | {f['split']} | {seed} | "
-            f"{f['kind']} | {f['n']} | {f['status']} | {f['model'] or '–'} | {f['path']} |"
+            f"{decoding_seed} | {f['kind']} | {f['n']} | {f['status']} | {f['model'] or '–'} | "
+            f"{f['path']} |"
         )
     lines += ["", "## Figures", ""] + [f"- [{p}]({p})" for p in figures]
     return "\n".join(lines) + "\n"

@@ -34,8 +34,8 @@ def _cell(rate: Mapping[str, Any] | None) -> Cell | None:
 def _paths_per_record(run: ReportRun) -> str:
     """How many paths of each kind a record holds, e.g. "5 cot + 5 pot"."""
     counts: dict[str, int] = {}
-    for path in next((r["paths"] for r in run.run.records if r.get("paths")), []):
-        counts[path["kind"]] = counts.get(path["kind"], 0) + 1
+    for path in next((r.paths for r in run.run.records if r.paths), ()):
+        counts[path.kind] = counts.get(path.kind, 0) + 1
     return " + ".join(f"{n} {kind}" for kind, n in counts.items())
 
 

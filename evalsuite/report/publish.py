@@ -6,14 +6,14 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from evalsuite.errors import UsageError
 from evalsuite.provenance import file_sha256
 from evalsuite.report.runs import ReportRun
-from evalsuite.scoring.rundir import MANIFEST, RECORDS, REPRESENTATIONS
+from evalsuite.runs import MANIFEST, RECORDS, REPRESENTATIONS
 
 __all__ = ["REPORT_JSON", "check_out", "publish_directory", "run_facts"]
 
@@ -23,8 +23,6 @@ REPORT_JSON = "report.json"
 def run_facts(r: ReportRun) -> dict[str, Any]:
     """What the runs list shows: identity, size, status, model, and the files' hashes."""
     manifest = r.run.manifest
-    model = manifest["model"] if isinstance(manifest.get("model"), Mapping) else {}
-    git = manifest["git"] if isinstance(manifest.get("git"), Mapping) else {}
     return {
         "name": r.name,
         "path": str(r.run.path),
@@ -33,14 +31,15 @@ def run_facts(r: ReportRun) -> dict[str, Any]:
         "task": r.task,
         "split": r.split,
         "seed": r.seed,
+        "decoding_seed": manifest.seed,
         "method_from": r.method_from,
-        "kind": manifest.get("kind"),
-        "status": manifest.get("status"),
+        "kind": manifest.kind,
+        "status": manifest.status,
         "n": len(r.run.records),
-        "model": model.get("path") or model.get("source") or model.get("predictions_file"),
-        "model_hash": manifest.get("model_hash"),
-        "git_revision": git.get("revision"),
-        "finished": manifest.get("finished"),
+        "model": manifest.model.location if manifest.model is not None else None,
+        "model_hash": manifest.model_hash,
+        "git_revision": (manifest.git or {}).get("revision"),
+        "finished": manifest.finished,
         "manifest_sha256": file_sha256(r.run.path / MANIFEST),
         "records_sha256": file_sha256(r.run.path / RECORDS),
         "has_representations": (r.run.path / REPRESENTATIONS).is_file(),

@@ -11,11 +11,10 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from evalsuite.errors import DataError, UsageError
 from evalsuite.names import MULTI_PATH_RECIPE, RECIPES, SINGLE_PATH_MODES
-from evalsuite.scoring.rundir import MANIFEST, RECORDS, Run, read_run
+from evalsuite.runs import MANIFEST, RECORDS, Manifest, Run, read_run
 
 __all__ = [
     "METHOD_ORDER",
@@ -83,7 +82,7 @@ def read_runs(paths: Sequence[str | os.PathLike[str]]) -> list[Run]:
     return [read_run(p) for p in paths]
 
 
-def run_method(manifest: Mapping[str, Any]) -> str | None:
+def run_method(manifest: Manifest) -> str | None:
     """The method a manifest records: ``teacher`` for a teacher run, a student's recipe, or None.
 
     A mixed student scored on one kind of path (``score --paths cot|pot``) is its own method,
@@ -91,30 +90,32 @@ def run_method(manifest: Mapping[str, Any]) -> str | None:
 
     Examples
     --------
-    >>> run_method({"kind": "student", "model": {"recipe": "dss"}}), run_method({"kind": "x"})
-    ('dss', None)
-    >>> run_method({"kind": "student", "model": {"recipe": "mixed"}, "decoding": {"paths": "pot"}})
+    >>> def manifest(doc):
+    ...     return Manifest.from_json(doc, "manifest.json")
+    >>> run_method(manifest({"kind": "student", "model": {"recipe": "dss"}}))
+    'dss'
+    >>> run_method(manifest({"kind": "x"})) is None
+    True
+    >>> run_method(manifest({"kind": "student", "model": {"recipe": "mixed"},
+    ...                      "decoding": {"paths": "pot"}}))
     'mixed-pot'
     """
-    if manifest.get("kind") == "teacher":
+    if manifest.kind == "teacher":
         return "teacher"
-    model = manifest.get("model")
-    recipe = model.get("recipe") if isinstance(model, Mapping) else None
-    if not isinstance(recipe, str) or not recipe:
+    recipe = manifest.model.recipe if manifest.model is not None else None
+    if not recipe:
         return None
-    decoding = manifest.get("decoding")
-    mode = decoding.get("paths") if isinstance(decoding, Mapping) else None
+    mode = manifest.decoding.paths if manifest.decoding is not None else None
     return f"{recipe}-{mode}" if mode in SINGLE_PATH_MODES else recipe
 
 
-def run_seed(manifest: Mapping[str, Any]) -> int | None:
+def run_seed(manifest: Manifest) -> int | None:
     """The training seed of a student run (``model.seed``), or None when it is not recorded.
 
-    The top-level ``seed`` of a run manifest is the decoding seed, not the student's.
+    The top-level ``seed`` of a run manifest is the decoding seed, not the student's; runs
+    written before schema 2 record no training seed.
     """
-    model = manifest.get("model")
-    seed = model.get("seed") if isinstance(model, Mapping) else None
-    return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
+    return manifest.training_seed
 
 
 def parse_method_overrides(specs: Sequence[str]) -> dict[str, str]:
@@ -151,7 +152,7 @@ def _overrides(runs: Sequence[Run], methods: Mapping[str, str]) -> dict[int, str
 
 
 def _required(run: Run, key: str) -> str:
-    value = run.manifest.get(key)
+    value = getattr(run.manifest, key)
     if not isinstance(value, str) or not value:
         raise DataError(f"{run.path / MANIFEST}: field '{key}' is missing; a report needs it")
     return value

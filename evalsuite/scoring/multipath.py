@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from evalsuite import names
@@ -162,8 +163,11 @@ def score_mixed_batch(
             confidence=outcome.share if several else None,
             confidence_source="vote" if several else None,
         )
-        record["paths"] = [p.as_record() for p in paths]
-        record["path_mode"] = mode
-        record["chosen_path"] = outcome.index
+        record = replace(
+            record,
+            paths=tuple(p.as_record() for p in paths),
+            path_mode=mode,
+            chosen_path=outcome.index,
+        )
         scored.append(ScoredExample(record, {}))
     return scored

@@ -19,7 +19,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+
+from evalsuite.runs.records import PathError, PathRecord
 
 __all__ = ["Ballot", "ScoredPath", "Vote", "vote"]
 
@@ -69,17 +70,19 @@ class ScoredPath:
         """The path's vote."""
         return Ballot(self.kind, self.answer, self.log_prob)
 
-    def as_record(self) -> dict[str, Any]:
-        """The record form: ``{kind, text, answer, ok, correct, sequence_confidence, error}``."""
-        return {
-            "kind": self.kind,
-            "text": self.text,
-            "answer": self.answer,
-            "ok": self.ok,
-            "correct": self.correct,
-            "sequence_confidence": self.prob,
-            "error": self.error,
-        }
+    def as_record(self) -> PathRecord:
+        """The record form: kind, text, answer, ok, correct, sequence_confidence, error."""
+        return PathRecord(
+            kind=self.kind,
+            text=self.text,
+            answer=self.answer,
+            ok=self.ok,
+            correct=self.correct,
+            sequence_confidence=self.prob,
+            error=None
+            if self.error is None
+            else PathError(kind=self.error["kind"], message=self.error["message"]),
+        )
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from evalsuite.example import Example
+from evalsuite.runs.records import Extraction, Record, Sample, Teacher
 from evalsuite.tasks import Task
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class ScoredExample:
     What scoring one batch gives per example, whatever the student's output format.
     """
 
-    record: dict[str, Any]
+    record: Record
     representations: dict[str, np.ndarray]
 
 
@@ -129,7 +130,7 @@ def build_record(
     confidence: float | None = None,
     confidence_source: str | None = None,
     samples: Sequence[PathOutput] | None = None,
-) -> dict[str, Any]:
+) -> Record:
     """The run record of one example (field meanings in docs/runs.md).
 
     Parameters
@@ -160,38 +161,41 @@ def build_record(
         else None
     )
     score = output.label_score
-    record: dict[str, Any] = {
-        "id": example.id,
-        "input": example.input,
-        "gold": example.gold,
-        "prediction": output.prediction,
-        "answer": answer,
-        "correct": task.is_correct(answer, example),
-        "confidence": confidence,
-        "confidence_source": confidence_source,
-        "sequence_confidence": score.prob if score else None,
-        "sequence_confidence_normalized": score.prob_per_token if score else None,
-        "label_probs": dict(label_probs) if label_probs is not None else None,
-        "rationale": output.rationale,
-        "rationale_answer": stated.answer,
-        "consistent": consistent,
-        "extraction": extraction.as_record(),
-    }
+    extracted = extraction.as_record()
+    teacher = None
     if example.teacher_label is not None:
-        record["teacher"] = {
-            "rationale": example.teacher_rationale,
-            "label": example.teacher_label,
+        teacher = Teacher(
+            rationale=example.teacher_rationale,
+            label=example.teacher_label,
             # Normalised like the student's answer, so agreement compares like with like
             # ("450" with "450", not with the teacher's raw "(10 * 45)").
-            "answer": task.extract_answer(example.teacher_label, example).answer,
-        }
-    if samples is not None:
-        record["samples"] = [
-            {
-                "prediction": path.prediction,
-                "rationale": path.rationale,
-                "answer": task.extract_answer(path.prediction, example).answer,
-            }
+            answer=task.extract_answer(example.teacher_label, example).answer,
+        )
+    return Record(
+        id=example.id,
+        input=example.input,
+        gold=example.gold,
+        prediction=output.prediction,
+        answer=answer,
+        correct=task.is_correct(answer, example),
+        confidence=confidence,
+        confidence_source=confidence_source,
+        sequence_confidence=score.prob if score else None,
+        sequence_confidence_normalized=score.prob_per_token if score else None,
+        label_probs=dict(label_probs) if label_probs is not None else None,
+        rationale=output.rationale,
+        rationale_answer=stated.answer,
+        consistent=consistent,
+        extraction=Extraction(method=extracted["method"], matched=extracted["matched"]),
+        teacher=teacher,
+        samples=None
+        if samples is None
+        else tuple(
+            Sample(
+                prediction=path.prediction,
+                rationale=path.rationale,
+                answer=task.extract_answer(path.prediction, example).answer,
+            )
             for path in samples
-        ]
-    return record
+        ),
+    )

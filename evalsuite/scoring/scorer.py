@@ -19,11 +19,12 @@ from evalsuite.checkpoint import read_checkpoint
 from evalsuite.errors import UsageError
 from evalsuite.example import Example
 from evalsuite.names import PATH_MODES
+from evalsuite.runs.manifest import Manifest
+from evalsuite.runs.writer import RunWriter
 from evalsuite.sandbox import Sandbox, SandboxConfig
 from evalsuite.scoring.decoding import DecodingConfig
 from evalsuite.scoring.distributed import DistContext, init_distributed
 from evalsuite.scoring.plan import pending_batches, plan_batches, rank_batches
-from evalsuite.scoring.rundir import RunWriter
 
 __all__ = ["ScoreConfig", "ScoreResult", "default_out", "describe", "score_checkpoint"]
 
@@ -70,7 +71,7 @@ def default_out(checkpoint: str | os.PathLike[str], task: str, split: str) -> Pa
     return Path("runs") / f"{Path(checkpoint).resolve().name}-{task}-{split}"
 
 
-def _open_run(dist: DistContext, out: Path, manifest: dict[str, Any]) -> tuple[Any, set[str]]:
+def _open_run(dist: DistContext, out: Path, manifest: Manifest) -> tuple[Any, set[str]]:
     """Rank 0 opens (or resumes) the run; every rank learns which ids are done.
 
     A refusal on rank 0 (a mismatching --out) is sent to every rank, so none waits forever.
@@ -137,9 +138,9 @@ def _score(
     from evalsuite.checkpoint import TRAIN_MANIFEST
     from evalsuite.data import load_examples
     from evalsuite.metrics.summary import summarize_run
+    from evalsuite.runs.origin import arith_config, data_block, run_manifest, training_seed
+    from evalsuite.runs.representations import RepresentationShards
     from evalsuite.scoring.formats import get_format, score_batch
-    from evalsuite.scoring.manifest import arith_config, data_block, run_manifest
-    from evalsuite.scoring.representations import RepresentationShards
     from evalsuite.scoring.student import checkpoint_hash, load_students, resolve_device
     from evalsuite.tasks import get_task
 
@@ -200,6 +201,7 @@ def _score(
             "recipe": prompt.recipe,
             "trained_on": prompt.task,
             "prompt": prompt.to_dict(),
+            "seed": training_seed(train_manifest, str(Path(checkpoint) / TRAIN_MANIFEST)),
         },
         model_hash=checkpoint_hash(checkpoint),
         limit=config.limit,
@@ -245,11 +247,11 @@ def _score(
                 if writer is None or not results:
                     continue
                 written = writer.done_ids
-                fresh = [(r, v) for r, v in results if r["id"] not in written]
+                fresh = [(r, v) for r, v in results if r.id not in written]
                 if shards is not None and fresh:
                     keys = fresh[0][1].keys()
                     shards.write(
-                        [r["id"] for r, _ in fresh],
+                        [r.id for r, _ in fresh],
                         {k: _stack([v[k] for _, v in fresh]) for k in keys},
                     )
                 writer.append(r for r, _ in fresh)

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from evalsuite.checkpoint import PromptFormat
 from evalsuite.errors import DataError
 from evalsuite.example import Example
+from evalsuite.runs.records import SocraticStep
 from evalsuite.scoring.decoding import DecodingConfig, batch_seed
 from evalsuite.scoring.paths import ScoredPath, vote
 from evalsuite.scoring.records import LabelScore, PathOutput, ScoredExample, build_record
@@ -189,9 +190,12 @@ def score_socratic_batch(
             confidence=outcome.share if several else None,
             confidence_source="vote" if several else None,
         )
-        record["socratic"] = [{"question": s.question, "answer": s.answer} for s in chain.steps]
-        record["paths"] = [path.as_record() for path in paths]
-        record["path_mode"] = "socratic"
-        record["chosen_path"] = outcome.index
+        record = replace(
+            record,
+            socratic=tuple(SocraticStep(question=s.question, answer=s.answer) for s in chain.steps),
+            paths=tuple(path.as_record() for path in paths),
+            path_mode="socratic",
+            chosen_path=outcome.index,
+        )
         scored.append(ScoredExample(record, {}))
     return scored

@@ -16,7 +16,7 @@ from evalsuite.analysis.mutual_information import (
 )
 from evalsuite.errors import DataError, UsageError
 from evalsuite.metrics.mutual_info import estimate_mutual_information
-from evalsuite.scoring.rundir import read_run
+from evalsuite.runs import read_run
 from tests.metrics.runs import record, write_run
 
 
@@ -58,7 +58,7 @@ def test_the_probe_is_skipped_without_a_closed_label_set(tmp_path: Path) -> None
 
 
 def test_a_missing_array_names_the_key(tmp_path: Path) -> None:
-    with pytest.raises(MissingRepresentation, match="has no array 'other'; it has ids"):
+    with pytest.raises(MissingRepresentation, match="has no array 'other'; it has label_repr"):
         estimate_run_mi(read_run(_run(tmp_path, 20)), RunMIConfig(y="other"))
 
 
@@ -79,8 +79,8 @@ def test_config_errors(options: dict, message: str) -> None:
 @pytest.mark.parametrize(
     ("ids", "message"),
     [
-        (["0", "1", "1", *map(str, range(3, 20))], "id '1' appears more than once in 'ids'"),
-        (["x", *map(str, range(1, 20))], "id 'x' has no record in records.jsonl"),
+        (["0", "1", "1", *map(str, range(3, 20))], "id '1' occurs twice in 'ids'"),
+        (["x", *map(str, range(1, 20))], "1 ids match no record of the run, e.g. 'x'"),
     ],
     ids=["duplicate", "no-record"],
 )

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from evalsuite.scoring.rundir import REPRESENTATIONS, RunWriter
+from evalsuite.runs import REPRESENTATIONS, RunWriter
 
 
 def record(

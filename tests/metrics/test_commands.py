@@ -267,19 +267,19 @@ def test_mi_data_errors(cli, tmp_path: Path) -> None:
             "--x",
             "nope",
         ),
-        r"--x nope: .*has no array 'nope'; it has ids, label_repr, rationale_repr",
+        r"--x nope: .*has no array 'nope'; it has label_repr, rationale_repr",
     )
     short = dict(reps, rationale_repr=reps["rationale_repr"][:30])
     one_line_error(
         cli("mi", write_run(tmp_path / "s", [record(i) for i in range(40)], representations=short)),
-        r"'label_repr' has 40 rows but 'rationale_repr' has 30",
+        r"representations\.npz: 'rationale_repr' has 30 rows but 'ids' has 40 entries",
     )
     bad_ids = dict(reps, ids=reps["ids"][:5])
     one_line_error(
         cli(
             "mi", write_run(tmp_path / "i", [record(i) for i in range(40)], representations=bad_ids)
         ),
-        r"'ids' has 5 entries but 'label_repr' has 40 rows",
+        r"representations\.npz: 'label_repr' has 40 rows but 'ids' has 5 entries",
     )
     tiny = {k: v[:5] for k, v in reps.items()}
     one_line_error(

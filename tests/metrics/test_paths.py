@@ -60,7 +60,7 @@ def test_path_summary_block_and_summarize_run():
     assert summary["cot_pot_agreement"]["value"] == pytest.approx(3 / 8)
     assert summarize_run(RECORDS, same_answer=same)["paths"] == summary
     assert summarize_run(RECORDS[2:])["paths"] is None
-    cot_only = [{"correct": True, "paths": [_p("cot", "1", True)]}]
+    cot_only = [{"id": "a", "gold": "1", "correct": True, "paths": [_p("cot", "1", True)]}]
     block = path_summary(cot_only)
     assert block is not None
     assert (block["pot_failure"], block["agreement"], block["cot_pot_agreement"]) == (None,) * 3
@@ -75,7 +75,7 @@ def test_agreement_matches_a_brute_force_count_on_random_records():
                 _p(rng.choice(["cot", "pot"]), rng.choice(["1", "2", None]), rng.random() < 0.5)
                 for _ in range(rng.randint(1, 5))
             ]
-            records.append({"correct": False, "paths": paths})
+            records.append({"id": str(len(records)), "gold": "1", "correct": False, "paths": paths})
         agree = n = cross_agree = cross_n = 0
         for record in records:
             ps = record["paths"]

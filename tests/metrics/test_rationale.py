@@ -30,13 +30,18 @@ def test_rouge_l_is_the_mean_over_pairs() -> None:
     assert overlap.rouge_l == pytest.approx(0.5)
 
 
+def _records(*fields: dict) -> list[dict]:
+    """Records with the required fields (id, gold, correct) around ``fields``."""
+    return [{"id": str(i), "gold": "1", "correct": True, **f} for i, f in enumerate(fields)]
+
+
 def test_summary_counts_only_records_with_rationales_and_teachers() -> None:
-    records = [
+    records = _records(
         {"rationale": "the cat sat on the mat", "teacher": {"rationale": "the cat sat on the mat"}},
         {"rationale": "a b c d", "teacher": {"rationale": None}},
         {"rationale": None, "teacher": {"rationale": "x"}},
         {"rationale": "  "},
-    ]
+    )
     summary = rationale_summary(records)
     assert summary is not None
     assert summary["n"] == 2 and summary["n_with_teacher"] == 1
@@ -45,9 +50,9 @@ def test_summary_counts_only_records_with_rationales_and_teachers() -> None:
 
 
 def test_summary_without_teacher_or_rationales() -> None:
-    summary = rationale_summary([{"rationale": "x y"}])
+    summary = rationale_summary(_records({"rationale": "x y"}))
     assert summary is not None and summary["bleu"] is None and summary["rouge_l"] is None
-    assert rationale_summary([{"rationale": None}, {}]) is None
+    assert rationale_summary(_records({"rationale": None}, {})) is None
 
 
 def test_overlap_errors() -> None:

@@ -12,7 +12,7 @@ import pytest
 from evalsuite.metrics.registry import CALIBRATION_METRICS, RATE_METRICS, CalibrationMetric
 from evalsuite.report import explorer as ex
 from evalsuite.report.build import ReportConfig, build_report
-from evalsuite.scoring.rundir import read_run
+from evalsuite.runs import read_run
 from tests.metrics.runs import record, write_run
 
 OVERCONFIDENCE = CalibrationMetric(

@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from evalsuite.scoring.rundir import RunWriter
+from evalsuite.runs import RunWriter
 
 LABELS = ("entailment", "neutral", "contradiction")
 ALPHA_CORRECT = {0, 1, 2, 3, 5, 6, 8}

@@ -18,7 +18,7 @@ from statsmodels.stats.proportion import proportion_confint
 from evalsuite.errors import DataError, UsageError
 from evalsuite.metrics.summary import summarize_run
 from evalsuite.report import explorer as ex
-from evalsuite.scoring.rundir import RunWriter, read_run
+from evalsuite.runs import RunWriter, read_run
 from evalsuite.tasks import get_task
 from tests.report import fixture_runs as fx
 from tests.report.fixture_runs import ex_ids
@@ -107,10 +107,11 @@ def test_records_frame_columns_and_missing_values(alpha):
 
 def test_extraction_failed_matches_the_summary_rule():
     # Null answer, or an answer whose extraction says matched=false (the summary counts both).
-    assert ex.extraction_failed({"answer": None})
-    assert ex.extraction_failed({"answer": "3", "extraction": {"matched": False}})
-    assert not ex.extraction_failed({"answer": "3", "extraction": {"matched": True}})
-    assert not ex.extraction_failed({"answer": "3"})
+    base = {"id": "a", "gold": "3", "correct": True}
+    assert ex.extraction_failed({**base, "answer": None})
+    assert ex.extraction_failed({**base, "answer": "3", "extraction": {"matched": False}})
+    assert not ex.extraction_failed({**base, "answer": "3", "extraction": {"matched": True}})
+    assert not ex.extraction_failed({**base, "answer": "3"})
 
 
 def _ids(frame: pd.DataFrame) -> list[str]:
@@ -426,11 +427,11 @@ def test_records_csv_round_trips_through_the_csv_module(runs_dir):
     records = read_run(runs_dir / "alpha").records
     rows = list(csv.DictReader(io.StringIO(ex.records_csv(records).decode("utf-8"))))
     assert list(rows[0]) == [f for f in ex.RECORD_FIELDS if f not in ("paths", "socratic")]
-    assert [r["id"] for r in rows] == [r["id"] for r in records]
+    assert [r["id"] for r in rows] == [r.id for r in records]
     assert rows[4]["input"] == fx.MARKUP_INPUT
     assert rows[4]["rationale"] == fx.MARKUP_RATIONALE.format(answer="contradiction")
-    assert json.loads(rows[4]["label_probs"]) == records[4]["label_probs"]
-    assert json.loads(rows[0]["teacher"]) == records[0]["teacher"]
+    assert json.loads(rows[4]["label_probs"]) == records[4].label_probs
+    assert json.loads(rows[0]["teacher"]) == records[0].to_json()["teacher"]
     assert rows[9]["rationale"] == "" and rows[9]["consistent"] == ""
     assert [r["correct"] for r in rows].count("True") == 7
 
@@ -441,7 +442,11 @@ def test_records_csv_agrees_with_pandas_and_keeps_extra_fields():
     frame = pd.read_csv(io.BytesIO(ex.records_csv(records)), keep_default_na=False)
     assert list(frame.columns)[-2:] == ["alpha_extra", "zeta"]
     assert list(frame["alpha_extra"]) == ["é", "", ""]
-    assert json.loads(frame.loc[1, "paths"]) == records[1]["paths"]
+    # every path field is written, those the fixture left out as null
+    assert json.loads(frame.loc[1, "paths"]) == [
+        {"correct": None, "sequence_confidence": None, "error": None, **path}
+        for path in records[1]["paths"]
+    ]
 
 
 def test_records_csv_of_nothing_is_the_header_alone():

@@ -17,7 +17,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from evalsuite.report.build import ReportConfig, build_report
 from evalsuite.report.runs import read_runs
-from evalsuite.scoring.rundir import RunWriter
+from evalsuite.runs import RunWriter
 from tests.metrics.runs import record
 
 

@@ -14,17 +14,25 @@ from evalsuite.report.runs import (
     run_method,
     run_seed,
 )
+from evalsuite.runs import Manifest
 from tests.report.test_report import write_student
 
 
+def _manifest(doc: dict) -> Manifest:
+    return Manifest.from_json(doc, "manifest.json")
+
+
 def test_method_and_seed_from_the_manifest() -> None:
-    student = {"kind": "student", "seed": 7, "model": {"recipe": "mi", "seed": 3}}
+    student = _manifest({"kind": "student", "seed": 7, "model": {"recipe": "mi", "seed": 3}})
     assert run_method(student) == "mi"
     assert run_seed(student) == 3  # the model's training seed, not the decoding seed (7)
-    assert run_method({"kind": "teacher", "model": {"name": "teacher"}}) == "teacher"
-    assert run_method({"kind": "predictions", "model": {"predictions_file": "x"}}) is None
-    assert run_seed({"kind": "student", "model": {"recipe": "mi"}}) is None
-    assert run_seed({"model": {"seed": True}}) is None
+    assert run_method(_manifest({"kind": "teacher", "model": {"name": "teacher"}})) == "teacher"
+    assert (
+        run_method(_manifest({"kind": "predictions", "model": {"predictions_file": "x"}})) is None
+    )
+    assert run_seed(_manifest({"kind": "student", "model": {"recipe": "mi"}})) is None
+    with pytest.raises(DataError, match=r"manifest\.json: field 'model\.seed' must be an integer"):
+        _manifest({"model": {"seed": True}})
 
 
 def test_parse_method_overrides() -> None:

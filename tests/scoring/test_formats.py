@@ -109,7 +109,7 @@ def test_label_probs_match_per_candidate_forward_passes(request, fmt, nli_file):
     ):
         record = item.record
         assert ids == student.target_ids([_NLI_SCRIPTS[fmt][i]])[0]
-        probs = record["label_probs"]
+        probs = record.label_probs
         assert list(probs) == list(NLI_LABELS)
         assert math.fsum(probs.values()) == pytest.approx(1.0, abs=1e-12)
         # Independent reference: each candidate scored alone in an unbatched forward pass,
@@ -123,14 +123,14 @@ def test_label_probs_match_per_candidate_forward_passes(request, fmt, nli_file):
         )
         np.testing.assert_allclose(list(probs.values()), reference, rtol=1e-3, atol=1e-6)
         expected = _NLI_ANSWERS[i] if _NLI_ANSWERS[i] in NLI_LABELS else None
-        assert record["answer"] == expected
+        assert record.answer == expected
         if expected is not None:
             in_set += 1
-            assert record["confidence"] == probs[expected]
-            assert record["confidence_source"] == "label_set"
+            assert record.confidence == probs[expected]
+            assert record.confidence_source == "label_set"
         else:
-            assert record["confidence"] == record["sequence_confidence"]
-            assert record["confidence_source"] == "sequence"
+            assert record.confidence == record.sequence_confidence
+            assert record.confidence_source == "sequence"
     assert in_set == 4
 
 
@@ -163,21 +163,21 @@ def test_single_output_confidence_covers_the_label_tokens(single):
     ):
         record = item.record
         assert ids == student.target_ids([scripts[i]])[0]
-        assert record["label_probs"] is None
-        assert record["confidence_source"] == "sequence"
-        assert student.decode(ids[start:]) == record["prediction"]
-        assert record["prediction"] == labels[i] and record["correct"]
+        assert record.label_probs is None
+        assert record.confidence_source == "sequence"
+        assert student.decode(ids[start:]) == record.prediction
+        assert record.prediction == labels[i] and record.correct
         if i % 4 == 3:
-            assert record["rationale"] is None and start == 0
+            assert record.rationale is None and start == 0
         else:
             with_marker += 1
-            assert record["rationale"] is not None and start > 0
+            assert record.rationale is not None and start > 0
         # The confidence is P(label tokens | input, generated rationale), from the generate
         # pass; the reference is a separate unbatched forward pass.
         reference = _log_prob(student, example.input, ids, start)
-        assert math.log(record["confidence"]) == pytest.approx(reference, abs=1e-4)
+        assert math.log(record.confidence) == pytest.approx(reference, abs=1e-4)
         n_label = len(ids) - start
-        assert record["sequence_confidence_normalized"] == pytest.approx(
+        assert record.sequence_confidence_normalized == pytest.approx(
             math.exp(reference / n_label), rel=1e-4
         )
     assert with_marker == 12
@@ -214,7 +214,7 @@ def test_label_format_has_label_representations_only(checkpoints):
         student, get_task("arith"), prompt, examples, decoding=GREEDY, max_new_tokens=24
     )
     assert all(set(s.representations) == {"label_repr", "label_encoder_repr"} for s in scored)
-    assert all(s.record["rationale"] is None for s in scored)
+    assert all(s.record.rationale is None for s in scored)
 
 
 def test_sampled_paths_vote(dss):
@@ -225,13 +225,13 @@ def test_sampled_paths_vote(dss):
     scored = score_batch(student, task, prompt, examples, decoding=decoding, max_new_tokens=24)
     for item in scored:
         record = item.record
-        answers = [s["answer"] for s in record["samples"]]
-        assert len(answers) == 4 and record["confidence_source"] == "vote"
-        votes = sum(a is not None and task.same_answer(a, record["answer"]) for a in answers)
-        if record["answer"] is None:
-            assert all(a is None for a in answers) and record["confidence"] == 0.0
+        answers = [s.answer for s in record.samples]
+        assert len(answers) == 4 and record.confidence_source == "vote"
+        votes = sum(a is not None and task.same_answer(a, record.answer) for a in answers)
+        if record.answer is None:
+            assert all(a is None for a in answers) and record.confidence == 0.0
         else:
-            assert record["confidence"] == votes / 4
+            assert record.confidence == votes / 4
             assert votes == max(
                 sum(b is not None and task.same_answer(a, b) for b in answers)
                 for a in answers

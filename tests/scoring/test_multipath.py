@@ -59,19 +59,19 @@ def test_scoring_runs_programs_in_the_sandbox_and_contains_hostile_ones(tmp_path
         again = sandbox.run(["ans = 2 + 2"])
     assert again[0].value == 4
     first = scored[0].record
-    assert [p["kind"] for p in first["paths"]] == ["cot", "pot"]
-    assert first["paths"][1] == {
+    assert [p.kind for p in first.paths] == ["cot", "pot"]
+    assert first.paths[1].to_json() == {
         "kind": "pot", "text": "a = 3\nb = a + 4\nans = b", "answer": "7", "ok": True,
         "correct": True, "sequence_confidence": pytest.approx(0.3), "error": None,
     }  # fmt: skip
-    assert first["correct"] and first["answer"] == "7" and first["confidence"] == 1.0
-    assert first["confidence_source"] == "vote" and first["chosen_path"] == 0  # 0.4 > 0.3
+    assert first.correct and first.answer == "7" and first.confidence == 1.0
+    assert first.confidence_source == "vote" and first.chosen_path == 0  # 0.4 > 0.3
     for (_, kind), item in zip(hostile, scored[1:], strict=True):
-        pot = item.record["paths"][1]
-        assert (pot["ok"], pot["answer"], pot["error"]["kind"]) == (False, None, kind)
+        pot = item.record.paths[1]
+        assert (pot.ok, pot.answer, pot.error.kind) == (False, None, kind)
         # the failed program does not vote: the CoT path's answer stands
-        assert item.record["answer"] == "10" and item.record["correct"]
-        assert item.record["confidence"] == 0.5
+        assert item.record.answer == "10" and item.record.correct
+        assert item.record.confidence == 0.5
     assert not target.exists()
 
 
@@ -89,13 +89,13 @@ def test_a_lone_surrogate_answer_is_a_failed_path_and_the_record_stays_utf8():
             max_new_tokens=8, sandbox=sandbox,
         )  # fmt: skip
     record = scored.record
-    pot = record["paths"][1]
-    assert (pot["ok"], pot["answer"], pot["correct"]) == (False, None, False)
-    assert pot["error"] == {
+    pot = record.paths[1]
+    assert (pot.ok, pot.answer, pot.correct) == (False, None, False)
+    assert pot.to_json()["error"] == {
         "kind": "bad_answer",
         "message": "'ans' is not valid Unicode text: a lone surrogate U+D800 at index 0",
     }
-    assert (record["answer"], record["correct"], record["chosen_path"]) == ("7", True, 0)
+    assert (record.answer, record.correct, record.chosen_path) == ("7", True, 0)
     line = json.dumps(record, ensure_ascii=False)  # as the run writer writes records.jsonl
     assert json.loads(line.encode("utf-8").decode("utf-8")) == record
 
@@ -109,15 +109,15 @@ def test_single_path_modes_and_missing_prefix():
         FakeStudent(outputs), ARITH, PROMPT, examples, decoding=decoding, max_new_tokens=8,
         sandbox=None, mode="cot",
     )[0].record  # fmt: skip
-    assert [p["kind"] for p in cot["paths"]] == ["cot", "cot"] and cot["path_mode"] == "cot"
+    assert [p.kind for p in cot.paths] == ["cot", "cot"] and cot.path_mode == "cot"
     with Sandbox(SandboxConfig(n_workers=1)) as sandbox:
         pot = score_mixed_batch(
             FakeStudent(outputs), ARITH, PROMPT, examples, decoding=decoding, max_new_tokens=8,
             sandbox=sandbox, mode="pot",
         )[0].record  # fmt: skip
-    assert [p["answer"] for p in pot["paths"]] == ["8", "7"]
-    assert pot["paths"][1]["text"] == "a = 3\nans = a + 4"  # the one-line form, restored and run
-    assert pot["answer"] == "8" and not pot["correct"]  # 1 vs 1: the more probable path
+    assert [p.answer for p in pot.paths] == ["8", "7"]
+    assert pot.paths[1].text == "a = 3\nans = a + 4"  # the one-line form, restored and run
+    assert pot.answer == "8" and not pot.correct  # 1 vs 1: the more probable path
     bare = PromptFormat(recipe="mixed", task="arith", output="mixed", path_prefixes={"cot": "c"})
     with pytest.raises(DataError, match=r"no 'pot' entry in path_prefixes \(has: cot\)"):
         score_mixed_batch(
@@ -141,20 +141,20 @@ def test_score_cli_on_a_tiny_mixed_checkpoint(checkpoints, tmp_path, cli):
     records = _records(run)
     assert len(records) == 6
     for record in records:
-        assert [p["kind"] for p in record["paths"]] == ["cot", "cot", "pot", "pot"]
-        for path in record["paths"]:
-            if path["kind"] == "pot":
-                assert path["ok"] == (path["error"] is None)
-                assert path["ok"] or path["error"]["kind"] in ERROR_KINDS
-        readable = [p["answer"] for p in record["paths"] if p["answer"] is not None]
+        assert [p.kind for p in record.paths] == ["cot", "cot", "pot", "pot"]
+        for path in record.paths:
+            if path.kind == "pot":
+                assert path.ok == (path.error is None)
+                assert path.ok or path.error.kind in ERROR_KINDS
+        readable = [p.answer for p in record.paths if p.answer is not None]
         votes = max((sum(ARITH.same_answer(a, b) for b in readable) for a in readable), default=0)
-        assert record["confidence"] == votes / 4
+        assert record.confidence == votes / 4
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["paths"] == path_summary(records, same_answer=ARITH.same_answer)
     assert metrics["paths"]["accuracy_by_kind"]["pot"]["n"] == 12
     assert not (run / "representations.npz").exists()
     manifest = json.loads((run / "manifest.json").read_text())
-    assert manifest["decoding"]["paths"] == "multi"
+    assert manifest.decoding.paths == "multi"
 
 
 def test_paths_option_is_for_mixed_students_only(checkpoints, tmp_path, cli):

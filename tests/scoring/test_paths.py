@@ -108,15 +108,15 @@ def test_every_sampled_student_breaks_ties_by_mean_probability(output: str):
     # Regression: single-output and label students used another rule (ties to the answer
     # reached first), so 1 vs 1 went to "( 1 + 2 )" here.
     record = _score_sampled(output, [("( 1 + 2 )", "a.", 0.2), ("4", "b.", 0.5)])
-    assert (record["answer"], record["correct"]) == ("4", True)
-    assert (record["confidence"], record["confidence_source"]) == (0.5, "vote")
-    assert [s["answer"] for s in record["samples"]] == ["3", "4"]
+    assert (record.answer, record.correct) == ("4", True)
+    assert (record.confidence, record.confidence_source) == (0.5, "vote")
+    assert [s.answer for s in record.samples] == ["3", "4"]
     # 2 vs 2: mean 0.35 for "3" beats 0.3 for "4", reached first; 3's most probable path is shown
     paths = [("4", "a.", 0.3), ("3", "b.", 0.5), ("4", "c.", 0.3), ("3.0", "d.", 0.2)]
     record = _score_sampled(output, paths)
-    assert (record["answer"], record["confidence"], record["prediction"]) == ("3", 0.5, "3")
+    assert (record.answer, record.confidence, record.prediction) == ("3", 0.5, "3")
     if output != "label":
-        assert record["rationale"] == "b."
+        assert record.rationale == "b."
     # all equal: the answer reached first
     record = _score_sampled(output, [("5", "a.", 0.4), ("4", "b.", 0.4)])
-    assert record["answer"] == "5"
+    assert record.answer == "5"

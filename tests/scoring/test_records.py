@@ -9,6 +9,7 @@ import pytest
 from scipy.special import softmax
 
 from evalsuite.example import Example
+from evalsuite.runs import Record
 from evalsuite.scoring.records import (
     LabelScore,
     PathOutput,
@@ -16,7 +17,6 @@ from evalsuite.scoring.records import (
     choose_confidence,
     normalize_log_probs,
 )
-from evalsuite.scoring.rundir import validate_record
 from evalsuite.tasks import get_task
 
 ARITH = get_task("arith")
@@ -77,19 +77,19 @@ def test_build_record_hand_case():
     )
     output = PathOutput("( 3.0 + 2.0 )", "She has 2 + 3 = 5 apples.", LabelScore(math.log(0.5), 4))
     record = build_record(ARITH, example, output)
-    validate_record(record, "record")
-    assert record["answer"] == "5" and record["correct"] is True
-    assert record["rationale_answer"] == "5" and record["consistent"] is True
-    assert record["confidence"] == pytest.approx(0.5)
-    assert record["confidence_source"] == "sequence"
-    assert record["sequence_confidence_normalized"] == pytest.approx(0.5**0.25)
-    assert record["extraction"] == {"method": "equation", "matched": True}
-    assert record["teacher"] == {
+    assert Record.from_json(record.to_json(), "record") == record  # valid, and round-trips
+    assert record.answer == "5" and record.correct is True
+    assert record.rationale_answer == "5" and record.consistent is True
+    assert record.confidence == pytest.approx(0.5)
+    assert record.confidence_source == "sequence"
+    assert record.sequence_confidence_normalized == pytest.approx(0.5**0.25)
+    assert record.to_json()["extraction"] == {"method": "equation", "matched": True}
+    assert record.to_json()["teacher"] == {
         "rationale": "2 + 3 = 5.",
         "label": "( 2.0 + 3.0 )",
         "answer": "5",
     }
-    assert "samples" not in record
+    assert "samples" not in record.to_json()
 
 
 def test_teacher_agreement_compares_normalised_answers():
@@ -108,9 +108,9 @@ def test_build_record_failed_extraction_and_explicit_vote():
     record = build_record(
         NLI, example, paths[0], confidence=0.5, confidence_source="vote", samples=paths
     )
-    assert record["answer"] is None and record["correct"] is False
-    assert record["extraction"] == {"method": "not_a_label", "matched": False}
-    assert record["consistent"] is None and record["rationale"] is None
-    assert record["confidence"] == 0.5 and record["confidence_source"] == "vote"
-    assert [s["answer"] for s in record["samples"]] == [None, "neutral"]
+    assert record.answer is None and record.correct is False
+    assert record.to_json()["extraction"] == {"method": "not_a_label", "matched": False}
+    assert record.consistent is None and record.rationale is None
+    assert record.confidence == 0.5 and record.confidence_source == "vote"
+    assert [s.answer for s in record.samples] == [None, "neutral"]
     assert "teacher" not in record

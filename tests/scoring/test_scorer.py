@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from evalsuite.cli import main
-from evalsuite.scoring.rundir import read_run
+from evalsuite.runs import read_run
 from tests.scoring.conftest import one_thread
 from tests.scoring.tiny_checkpoint import ARITH
 
@@ -57,25 +57,26 @@ def test_run_directory(reference, checkpoints):
     run = read_run(reference)
     assert run.complete and len(run.records) == int(LIMIT)
     manifest = run.manifest
-    assert manifest["kind"] == "student" and manifest["task"] == "arith"
-    assert manifest["split"] == "test" and manifest["limit"] == int(LIMIT)
-    assert manifest["n_examples"] == int(LIMIT) and manifest["device"] == "cpu"
-    assert manifest["decoding"]["mode"] == "greedy" and manifest["decoding"]["max_new_tokens"] == 40
-    assert manifest["model"]["prompt"]["output"] == "multitask"
-    assert len(manifest["model_hash"]) == 64 and len(manifest["data_hash"]) == 64
-    assert manifest["data"]["generator"]["arith"]["seed"] == ARITH.seed
+    assert manifest.kind == "student" and manifest.task == "arith"
+    assert manifest.split == "test" and manifest.limit == int(LIMIT)
+    assert manifest.n_examples == int(LIMIT) and manifest.device == "cpu"
+    assert manifest.decoding.mode == "greedy" and manifest.decoding.max_new_tokens == 40
+    assert manifest.model.prompt["output"] == "multitask"
+    assert len(manifest.model_hash) == 64 and len(manifest.data_hash) == 64
+    assert manifest.data.generator["arith"]["seed"] == ARITH.seed
     for key in ("suite_version", "git", "command", "packages", "started", "finished"):
-        assert key in manifest
+        assert key in manifest.to_json()
+    assert manifest.version == 2 and manifest.seed == 0  # schema 2; the decoding seed
     # The checkpoint's own arith data: its test split, in order.
-    assert [r["id"] for r in run.records] == [f"test-{i}" for i in range(int(LIMIT))]
-    assert all(r["rationale"] is not None and r["confidence"] is not None for r in run.records)
+    assert [r.id for r in run.records] == [f"test-{i}" for i in range(int(LIMIT))]
+    assert all(r.rationale is not None and r.confidence is not None for r in run.records)
     assert run.metrics is not None
     assert run.metrics["n"] == int(LIMIT)
-    assert run.metrics["accuracy"]["k"] == sum(r["correct"] for r in run.records)
+    assert run.metrics["accuracy"]["k"] == sum(r.correct for r in run.records)
     reprs = run.representations()
     assert reprs is not None
-    assert reprs["ids"].tolist() == [r["id"] for r in run.records]
-    assert reprs["label_repr"].shape == (int(LIMIT), 32)
+    assert list(reprs.ids) == [r.id for r in run.records]
+    assert reprs.array("label_repr").shape == (int(LIMIT), 32)
     assert not (reference / ".representations").exists()
 
 
@@ -83,7 +84,7 @@ def test_rerun_of_a_complete_run_scores_nothing(reference, tmp_path, cli):
     copy = tmp_path / "again"
     shutil.copytree(reference, copy)
     before = (copy / "records.jsonl").read_bytes()
-    result = cli(*_score_args(read_run(reference).manifest["model"]["path"], copy))
+    result = cli(*_score_args(read_run(reference).manifest.model.path, copy))
     assert result.code == 0, result.err
     assert "(24 resumed from an earlier run)" in result.out
     assert (copy / "records.jsonl").read_bytes() == before
@@ -92,7 +93,7 @@ def test_rerun_of_a_complete_run_scores_nothing(reference, tmp_path, cli):
 def test_a_different_run_in_out_is_refused(reference, tmp_path, cli):
     copy = tmp_path / "other"
     shutil.copytree(reference, copy)
-    ckpt = read_run(reference).manifest["model"]["path"]
+    ckpt = read_run(reference).manifest.model.path
     result = cli(*_score_args(ckpt, copy, "--num-beams", "2"))
     assert result.code == 2
     assert f"--out {copy}: existing run differs in 'decoding'" in result.err
@@ -174,7 +175,7 @@ def test_resume_after_sigkill_equals_an_uninterrupted_run(reference, checkpoints
     result = cli(*_score_args(checkpoints["dss"], out))
     assert result.code == 0, result.err
     assert f"({written} resumed from an earlier run)" in result.out
-    assert read_run(out).manifest["status"] == "complete"
+    assert read_run(out).manifest.status == "complete"
     _same_run(out, reference)
 
 
@@ -187,7 +188,7 @@ def test_two_torchrun_processes_equal_one(reference, checkpoints, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.count("24 examples") == 1  # only rank 0 reports
     manifest = read_run(out).manifest
-    assert manifest["world_size"] == 2 and manifest["status"] == "complete"
+    assert manifest.world_size == 2 and manifest.status == "complete"
     _same_run(out, reference)
 
 
@@ -201,4 +202,4 @@ def test_progress_on_stderr_and_the_default_out(checkpoints, tmp_path, cli, monk
     assert result.out.startswith(f"{run_dir}: 4 examples, accuracy ")
     run = read_run(tmp_path / run_dir)
     assert run.complete and not (tmp_path / run_dir / "representations.npz").exists()
-    assert run.manifest["representations"] is False
+    assert run.manifest.representations is False

@@ -13,6 +13,7 @@ from evalsuite.checkpoint import PromptFormat
 from evalsuite.cli import main
 from evalsuite.errors import DataError
 from evalsuite.example import Example
+from evalsuite.runs import read_run
 from evalsuite.scoring.decoding import DecodingConfig
 from evalsuite.scoring.socratic import score_socratic_batch
 from evalsuite.scoring.student import SocraticStudents
@@ -57,23 +58,23 @@ def test_the_solver_reads_its_own_answers_and_the_last_one_is_the_answer():
     })  # fmt: skip
     ann, bob = _score(decomposer, solver, [ANN, BOB])
     assert len(solver.prompts) == 2  # one round each; Bob's empty chain asks nothing
-    assert (ann["prediction"], ann["answer"], ann["correct"]) == ("7", "7", True)
-    assert ann["rationale"] == "Q: How many at first? A: 5 Q: How many after? A: 5 + 2 = 7"
-    assert ann["socratic"] == [
+    assert (ann.prediction, ann.answer, ann.correct) == ("7", "7", True)
+    assert ann.rationale == "Q: How many at first? A: 5 Q: How many after? A: 5 + 2 = 7"
+    assert ann.to_json()["socratic"] == [
         {"question": "How many at first?", "answer": "5"},
         {"question": "How many after?", "answer": "5 + 2 = 7"},
     ]
     # the record's confidence is the last sub-answer's probability; the path's the whole chain's
-    assert ann["confidence_source"] == "sequence"
-    assert ann["sequence_confidence"] == pytest.approx(0.8)
-    (path,) = ann["paths"]
-    assert path["kind"] == "socratic" and path["ok"] and path["correct"]
-    assert path["sequence_confidence"] == pytest.approx(0.5 * 0.4 * 0.8)
-    assert (ann["path_mode"], ann["chosen_path"]) == ("socratic", 0)
-    assert (bob["answer"], bob["correct"], bob["socratic"], bob["rationale"]) == (
-        None, False, [], None,
+    assert ann.confidence_source == "sequence"
+    assert ann.sequence_confidence == pytest.approx(0.8)
+    (path,) = ann.paths
+    assert path.kind == "socratic" and path.ok and path.correct
+    assert path.sequence_confidence == pytest.approx(0.5 * 0.4 * 0.8)
+    assert (ann.path_mode, ann.chosen_path) == ("socratic", 0)
+    assert (bob.answer, bob.correct, bob.socratic, bob.rationale) == (
+        None, False, (), None,
     )  # fmt: skip
-    assert bob["paths"][0]["ok"] is False and bob["sequence_confidence"] is None
+    assert bob.paths[0].ok is False and bob.sequence_confidence is None
 
 
 def test_sampled_decompositions_vote():
@@ -86,12 +87,12 @@ def test_sampled_decompositions_vote():
         {f"solve: Ann has 4. She buys 3. | Q: {q}": [(a, 0.5)] for q, a in answers.items()}
     )
     (record,) = _score(decomposer, solver, [ANN], DecodingConfig(num_samples=3))
-    assert [p["answer"] for p in record["paths"]] == ["8", "7", "7"]
-    assert (record["answer"], record["correct"]) == ("7", True)
-    assert record["confidence"] == pytest.approx(2 / 3) and record["confidence_source"] == "vote"
+    assert [p.answer for p in record.paths] == ["8", "7", "7"]
+    assert (record.answer, record.correct) == ("7", True)
+    assert record.confidence == pytest.approx(2 / 3) and record.confidence_source == "vote"
     # of the two chains that reached 7, the more probable one is reported
-    assert record["chosen_path"] == 1 and record["socratic"][0]["question"] == "How many now?"
-    assert math.isclose(record["paths"][1]["sequence_confidence"], 0.2 * 0.5)
+    assert record.chosen_path == 1 and record.socratic[0].question == "How many now?"
+    assert math.isclose(record.paths[1].sequence_confidence, 0.2 * 0.5)
 
 
 def test_sampled_chains_that_tie_go_to_the_more_probable_chain():
@@ -104,8 +105,8 @@ def test_sampled_chains_that_tie_go_to_the_more_probable_chain():
         {f"solve: Ann has 4. She buys 3. | Q: {q}": [(a, 0.5)] for q, a in answers.items()}
     )
     (record,) = _score(decomposer, solver, [ANN], DecodingConfig(num_samples=2))
-    assert [p["answer"] for p in record["paths"]] == ["8", "7"]
-    assert (record["answer"], record["chosen_path"], record["confidence"]) == ("7", 1, 0.5)
+    assert [p.answer for p in record.paths] == ["8", "7"]
+    assert (record.answer, record.chosen_path, record.confidence) == ("7", 1, 0.5)
 
 
 def test_a_prompt_format_without_the_solve_prefix_is_refused():
@@ -138,18 +139,18 @@ def test_score_a_trained_socratic_checkpoint(socratic_checkpoint, tmp_path, cli)
     run = tmp_path / "run"
     result = cli("score", socratic_checkpoint, "--out", run)
     assert result.code == 0, result.err
-    records = [json.loads(line) for line in (run / "records.jsonl").read_text().splitlines()]
-    assert [r["id"] for r in records] == [f"test-{i}" for i in range(6)]  # the manifest's arith
+    loaded = read_run(run)
+    records, manifest = loaded.records, loaded.manifest
+    assert [r.id for r in records] == [f"test-{i}" for i in range(6)]  # the manifest's arith
     for record in records:
-        assert record["path_mode"] == "socratic" and len(record["paths"]) == 1
-        assert len(record["socratic"]) <= 16
-    manifest = json.loads((run / "manifest.json").read_text())
-    assert manifest["model"]["recipe"] == "socratic" and manifest["representations"] is False
+        assert record.path_mode == "socratic" and len(record.paths) == 1
+        assert len(record.socratic) <= 16
+    assert manifest.model.recipe == "socratic" and manifest.representations is False
     assert not (run / "representations.npz").exists()
     metrics = json.loads((run / "metrics.json").read_text())
     by_kind = metrics["paths"]["accuracy_by_kind"]
     assert set(by_kind) == {"socratic"} and by_kind["socratic"]["n"] == 6
-    assert metrics["accuracy"]["k"] == sum(r["correct"] for r in records)
+    assert metrics["accuracy"]["k"] == sum(r.correct for r in records)
 
 
 def test_socratic_refusals_exit_2_in_one_line(socratic_checkpoint, tmp_path, cli):

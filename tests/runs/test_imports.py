@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from evalsuite.data import load_examples
-from evalsuite.scoring.rundir import read_run
+from evalsuite.runs import read_run
 from evalsuite.tasks import get_task
 
 
@@ -24,14 +24,14 @@ def test_import_teacher_arith(tmp_path, cli):
     expected = sum(
         task.is_correct(task.extract_answer(e.teacher_label, e).answer, e) for e in examples
     )
-    assert run.complete and run.manifest["kind"] == "teacher"
-    assert [r["id"] for r in run.records] == [e.id for e in examples]
-    assert sum(r["correct"] for r in run.records) == expected
+    assert run.complete and run.manifest.kind == "teacher"
+    assert [r.id for r in run.records] == [e.id for e in examples]
+    assert sum(r.correct for r in run.records) == expected
     assert run.metrics is not None and run.metrics["accuracy"]["k"] == expected
     first = run.records[0]
-    assert first["prediction"] == examples[0].teacher_label
-    assert first["rationale"] == examples[0].teacher_rationale
-    assert first["confidence"] is None and first["consistent"] is True
+    assert first.prediction == examples[0].teacher_label
+    assert first.rationale == examples[0].teacher_rationale
+    assert first.confidence is None and first.consistent is True
 
 
 @pytest.mark.realdata
@@ -71,13 +71,13 @@ def test_import_predictions_arith(tmp_path, cli):
     assert result.code == 0, result.err
     assert "(predictions cover 3 of the split's 500)" in result.out
     run = read_run(out)
-    assert run.manifest["kind"] == "predictions" and len(run.manifest["model_hash"]) == 64
+    assert run.manifest.kind == "predictions" and len(run.manifest.model_hash) == 64
     first, second, third = run.records  # in the split's order
-    assert [r["id"] for r in run.records] == [e.id for e in examples[:3]]
-    assert first["correct"] is True and first["confidence"] == 0.9
-    assert first["confidence_source"] == "provided" and first["rationale"] == "It is 5."
-    assert second["answer"] is None and second["extraction"]["matched"] is False
-    assert third["answer"] == "2" and third["confidence"] is None
+    assert [r.id for r in run.records] == [e.id for e in examples[:3]]
+    assert first.correct is True and first.confidence == 0.9
+    assert first.confidence_source == "provided" and first.rationale == "It is 5."
+    assert second.answer is None and second.extraction.matched is False
+    assert third.answer == "2" and third.confidence is None
 
 
 def test_import_predictions_label_probs(tmp_path, cli, nli_file):
@@ -89,8 +89,8 @@ def test_import_predictions_label_probs(tmp_path, cli, nli_file):
                  "--data-dir", nli_file, "--out", out)  # fmt: skip
     assert result.code == 0, result.err
     for record in read_run(out).records:
-        assert record["label_probs"] == probs
-        assert record["confidence"] == 0.5 and record["confidence_source"] == "label_set"
+        assert record.label_probs == probs
+        assert record.confidence == 0.5 and record.confidence_source == "label_set"
 
 
 GOOD = {"id": "test-0", "prediction": "neutral"}

@@ -1,4 +1,4 @@
-"""What a run's manifest says about its data and how it was made (DESIGN.md, run directory).
+"""Where a run's examples came from, and the manifest that records it (docs/runs.md).
 
 ``data_hash`` digests the examples themselves (ids, inputs, gold, teacher outputs), so a run is
 resumed only on the same examples whatever file layout they came from; the data files' own
@@ -20,9 +20,17 @@ from evalsuite.data.dss import dss_files
 from evalsuite.errors import DataError, UsageError
 from evalsuite.example import Example
 from evalsuite.provenance import file_sha256, provenance
+from evalsuite.runs.manifest import Manifest
 from evalsuite.tasks import Task
 
-__all__ = ["arith_config", "data_block", "data_files", "examples_hash", "run_manifest"]
+__all__ = [
+    "arith_config",
+    "data_block",
+    "data_files",
+    "examples_hash",
+    "run_manifest",
+    "training_seed",
+]
 
 
 def arith_config(train_manifest: dict[str, Any], where: str) -> ArithConfig | None:
@@ -46,6 +54,27 @@ def arith_config(train_manifest: dict[str, Any], where: str) -> ArithConfig | No
         raise DataError(f"{where}: field 'data.arith' is malformed ({err})") from None
     except UsageError as err:
         raise DataError(f"{where}: field 'data.arith': {err}") from None
+
+
+def training_seed(train_manifest: dict[str, Any], where: str) -> int | None:
+    """The seed a checkpoint was trained with (its manifest's ``seed``), or None if unrecorded.
+
+    Raises
+    ------
+    DataError
+        When ``seed`` is present but not a non-negative integer.
+
+    Examples
+    --------
+    >>> training_seed({"seed": 3}, "m"), training_seed({}, "m")
+    (3, None)
+    """
+    seed = train_manifest.get("seed")
+    if seed is None:
+        return None
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise DataError(f"{where}: field 'seed' must be a non-negative integer, got {seed!r}")
+    return seed
 
 
 def data_files(task: Task, split: str, data_dir: str | os.PathLike[str] | None) -> list[Path]:
@@ -107,12 +136,13 @@ def run_manifest(
     model_hash: str | None,
     limit: int | None = None,
     **settings: Any,
-) -> dict[str, Any]:
-    """A run manifest (DESIGN.md): identity keys, data and model blocks, settings, provenance.
+) -> Manifest:
+    """A run manifest (docs/runs.md): identity keys, data and model blocks, settings, provenance.
 
-    ``status``, ``started`` and ``finished`` are managed by :class:`RunWriter`.
+    ``schema_version``, ``status``, ``started`` and ``finished`` are managed by
+    :class:`~evalsuite.runs.writer.RunWriter`.
     """
-    return {
+    doc = {
         "name": out.name,
         "kind": kind,
         "task": task.name,
@@ -126,3 +156,4 @@ def run_manifest(
         **settings,
         **provenance(),
     }
+    return Manifest.from_json(doc, "run manifest")

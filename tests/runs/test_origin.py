@@ -8,7 +8,7 @@ import pytest
 
 from evalsuite.data import ArithConfig, load_examples
 from evalsuite.errors import DataError
-from evalsuite.scoring.manifest import arith_config, data_block, data_files, examples_hash
+from evalsuite.runs.origin import arith_config, data_block, data_files, examples_hash
 from evalsuite.tasks import get_task
 from tests.scoring.tiny_checkpoint import write_nli_jsonl
 

@@ -17,9 +17,10 @@ from evalsuite.errors import DataError
 from evalsuite.example import Example
 from evalsuite.io import iter_jsonl
 from evalsuite.provenance import file_sha256
-from evalsuite.scoring.manifest import data_block, run_manifest
+from evalsuite.runs.origin import data_block, run_manifest
+from evalsuite.runs.records import Record
+from evalsuite.runs.writer import RunWriter
 from evalsuite.scoring.records import PathOutput, build_record
-from evalsuite.scoring.rundir import RunWriter
 from evalsuite.tasks import Task, get_task
 
 __all__ = [
@@ -90,7 +91,7 @@ def _write_run(
     data_dir: str | os.PathLike[str] | None,
     out: str | os.PathLike[str],
     examples: Sequence[Example],
-    records: Sequence[Mapping[str, Any]],
+    records: Sequence[Record],
     *,
     n_available: int,
     **manifest: Any,

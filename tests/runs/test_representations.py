@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from evalsuite.errors import DataError
-from evalsuite.scoring.representations import SHARD_DIR, RepresentationShards
-from evalsuite.scoring.rundir import REPRESENTATIONS
+from evalsuite.runs import REPRESENTATIONS
+from evalsuite.runs.representations import SHARD_DIR, RepresentationShards
 
 
 def _rows(values):
