@@ -116,7 +116,7 @@ def _relative_links(path: Path) -> list[str]:
 
 
 def test_docs_exist() -> None:
-    for name in ("README.md", "architecture.md", "checkpoints.md", "cli.md"):
+    for name in ("README.md", "architecture.md", "checkpoints.md", "cli.md", "runs.md"):
         assert (DOCS / name).is_file(), f"docs/{name} is missing"
 
 

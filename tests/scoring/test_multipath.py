@@ -11,6 +11,7 @@ from evalsuite.checkpoint import PromptFormat
 from evalsuite.errors import DataError
 from evalsuite.example import Example
 from evalsuite.metrics.paths import path_summary
+from evalsuite.runs import Record, read_run
 from evalsuite.sandbox import ERROR_KINDS, Sandbox, SandboxConfig
 from evalsuite.scoring.decoding import DecodingConfig
 from evalsuite.scoring.multipath import score_mixed_batch
@@ -96,8 +97,8 @@ def test_a_lone_surrogate_answer_is_a_failed_path_and_the_record_stays_utf8():
         "message": "'ans' is not valid Unicode text: a lone surrogate U+D800 at index 0",
     }
     assert (record.answer, record.correct, record.chosen_path) == ("7", True, 0)
-    line = json.dumps(record, ensure_ascii=False)  # as the run writer writes records.jsonl
-    assert json.loads(line.encode("utf-8").decode("utf-8")) == record
+    line = json.dumps(record.to_json(), ensure_ascii=False)  # as the run writer writes it
+    assert Record.from_json(json.loads(line.encode("utf-8").decode("utf-8")), "line") == record
 
 
 def test_single_path_modes_and_missing_prefix():
@@ -126,8 +127,8 @@ def test_single_path_modes_and_missing_prefix():
         )  # fmt: skip
 
 
-def _records(run) -> list[dict]:
-    return [json.loads(line) for line in (run / "records.jsonl").read_text().splitlines()]
+def _records(run) -> list[Record]:
+    return read_run(run).records
 
 
 @pytest.mark.kernels
@@ -153,8 +154,8 @@ def test_score_cli_on_a_tiny_mixed_checkpoint(checkpoints, tmp_path, cli):
     assert metrics["paths"] == path_summary(records, same_answer=ARITH.same_answer)
     assert metrics["paths"]["accuracy_by_kind"]["pot"]["n"] == 12
     assert not (run / "representations.npz").exists()
-    manifest = json.loads((run / "manifest.json").read_text())
-    assert manifest.decoding.paths == "multi"
+    manifest = read_run(run).manifest
+    assert manifest.decoding is not None and manifest.decoding.paths == "multi"
 
 
 def test_paths_option_is_for_mixed_students_only(checkpoints, tmp_path, cli):

@@ -113,4 +113,4 @@ def test_build_record_failed_extraction_and_explicit_vote():
     assert record.consistent is None and record.rationale is None
     assert record.confidence == 0.5 and record.confidence_source == "vote"
     assert [s.answer for s in record.samples] == [None, "neutral"]
-    assert "teacher" not in record
+    assert record.teacher is None and "teacher" not in record.to_json()
