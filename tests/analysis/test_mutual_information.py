@@ -39,7 +39,7 @@ def test_leaves_out_missing_rows_and_equals_the_estimator_on_the_rest(tmp_path: 
     reps = run.representations()
     assert reps is not None
     direct = estimate_mutual_information(
-        "ksg", reps["label_repr"][4:], reps["rationale_repr"][4:], rng=0
+        "ksg", reps.array("label_repr")[4:], reps.array("rationale_repr")[4:], rng=0
     )
     assert result.estimates == [direct]
     assert result.as_dict()["estimates"][0]["value"] == direct.value
