@@ -201,7 +201,8 @@ def test_metrics_need_no_model_no_drawing_and_no_other_layer() -> None:
 
 
 def test_analysis_tasks_and_data_never_load_a_model() -> None:
-    assert not _violations(_modules("analysis", "report", "tasks", "data"), MODEL_STACK)
+    readers = ("runs", "analysis", "report", "tasks", "data")
+    assert not _violations(_modules(*readers), MODEL_STACK)
 
 
 def test_dependency_check_sees_nested_and_relative_imports(tmp_path: Path) -> None:
@@ -213,3 +214,22 @@ def test_dependency_check_sees_nested_and_relative_imports(tmp_path: Path) -> No
     assert _imports(fake, tmp_path) == {"torch.nn", "evalsuite.metrics", "evalsuite.scoring"}
     found = _violations_under([fake], {"torch"}, tmp_path)
     assert found == ["evalsuite/metrics/probe.py: torch.nn"]
+
+
+# -- docs/README.md: the repo's docs are the truth ------------------------------------------------
+
+_STARTING_DESIGN = "DESIGN" + ".md"  # spelled in two parts so this file does not mention it
+
+
+def test_nothing_points_at_the_starting_design_but_the_docs_index() -> None:
+    """Code, tests and README point at docs/; only docs/README.md names the shared starting
+    design, to say it is history (a regression test: seventeen docstrings pointed at it)."""
+    sources = [ROOT / "README.md", ROOT / "app.py", *sorted(DOCS.glob("*.md"))]
+    for folder in ("evalsuite", "trainers", "tests", "bench"):
+        sources.extend(sorted((ROOT / folder).rglob("*.py")))
+    mentions = [
+        str(path.relative_to(ROOT))
+        for path in sources
+        if path != DOCS / "README.md" and _STARTING_DESIGN in path.read_text(encoding="utf-8")
+    ]
+    assert not mentions, f"point these at docs/ instead of {_STARTING_DESIGN}: {mentions}"
