@@ -115,7 +115,10 @@ class PathRecord(JsonObject):
     correct: bool | None = spec(as_bool)
     """Whether this path's answer is right."""
     sequence_confidence: float | None = spec(as_probability)
-    """Probability of the whole generation of this path."""
+    """Probability of the whole generation of this path (its weight in the vote's tie rule)."""
+    confidence: float | None = spec(as_probability, omit_none=True)
+    """P(answer tokens | input, rationale) of this path (docs/confidence.md); absent in runs
+    written before it was recorded."""
     error: PathError | None = spec(nested(PathError))
     """PoT: the sandbox's error when the program failed; else null."""
     extra: Mapping[str, Any] = _extra()
@@ -157,19 +160,28 @@ class Record(JsonObject):
     confidence: float | None = spec(as_probability)
     """The model's confidence in its answer, in [0, 1]; null when it has none."""
     confidence_source: str | None = spec(as_text)
-    """Where ``confidence`` came from: ``label_set``, ``sequence``, ``vote`` or ``provided``."""
+    """Which definition ``confidence`` follows: ``vote``, ``label_set``, ``answer_tokens``,
+    ``ans_statement``, ``program``, ``provided`` (``sequence`` in older runs); see
+    docs/confidence.md."""
     sequence_confidence: float | None = spec(as_probability)
-    """Probability of the generated label tokens, ``exp(sum of log-probs)``."""
+    """Probability of the whole generation that holds the answer (rationale and answer).
+    Runs written before docs/confidence.md: of the label tokens for single-output students."""
     sequence_confidence_normalized: float | None = spec(as_probability)
-    """Length-normalised probability of the label tokens, ``exp(mean log-prob)``."""
+    """The same per token: ``exp(mean log-prob)`` over the whole generation."""
     label_probs: Mapping[str, float] | None = spec(as_probability_map)
     """Closed label sets: each candidate's probability, normalised over the set."""
     rationale: str | None = spec(as_text)
-    """The model's rationale (chain of thought), or null."""
+    """The model's rationale (chain of thought, program or Socratic transcript), or null."""
+    rationale_kind: str | None = spec(as_text, omit_none=True)
+    """What the rationale is: ``cot``, ``pot`` or ``socratic``; absent when there is none (and
+    in older runs, where it reads as ``cot``)."""
     rationale_answer: str | None = spec(as_text)
-    """The answer the rationale itself states, or null."""
+    """The answer the rationale itself states, read as its kind says (a program's executed
+    value; a Socratic chain's final working), or null."""
     consistent: bool | None = spec(as_bool)
-    """Whether the rationale's answer agrees with ``answer``; null when either is missing."""
+    """Whether the rationale's answer agrees with ``answer``; null when it cannot be judged."""
+    consistency_reason: str | None = spec(as_text, omit_none=True)
+    """Why ``consistent`` is null (e.g. a Socratic final sub-answer with no working)."""
     extraction: Extraction | None = spec(nested(Extraction))
     """How the answer was read from ``prediction``."""
     teacher: Teacher | None = spec(nested(Teacher), omit_none=True)

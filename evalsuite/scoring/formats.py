@@ -31,6 +31,7 @@ import numpy as np
 from evalsuite.checkpoint import PromptFormat
 from evalsuite.example import Example
 from evalsuite.sandbox import Sandbox
+from evalsuite.scoring.answer_span import answer_span, answer_token_start
 from evalsuite.scoring.decoding import DecodingConfig, batch_seed
 from evalsuite.scoring.multipath import score_mixed_batch
 from evalsuite.scoring.paths import Ballot, vote
@@ -50,7 +51,7 @@ from evalsuite.scoring.student import (
     TeacherForced,
     masked_mean,
 )
-from evalsuite.tasks import ANSWER_MARKER, Task
+from evalsuite.tasks import Task
 
 __all__ = ["FORMATS", "label_token_start", "score_batch"]
 
@@ -71,22 +72,9 @@ class _Path:
 
 
 def label_token_start(student: Student, ids: Sequence[int], text: str) -> int:
-    """Index of the first token after the last ``"So the answer is"`` in a generation.
-
-    Found by bisection on decoded prefixes (the marker count of a prefix only grows with its
-    length), so it needs no tokenizer offsets. 0 when the text has no marker.
-    """
-    wanted = text.count(ANSWER_MARKER)
-    if wanted == 0:
-        return 0
-    low, high = 0, len(ids)
-    while low < high:
-        middle = (low + high) // 2
-        if student.decode(ids[:middle]).count(ANSWER_MARKER) >= wanted:
-            high = middle
-        else:
-            low = middle + 1
-    return low
+    """Index of the first token after the last ``"So the answer is"`` in a generation (0 when
+    the text has no marker); see :func:`evalsuite.scoring.answer_span.answer_token_start`."""
+    return answer_token_start(student.decode, ids, text, "cot")
 
 
 class _Format:
@@ -148,9 +136,10 @@ class _SingleOutputFormat(_Format):
     ) -> _Path:
         ids, lps, text = label.token_ids[index], label.token_log_probs[index], label.texts[index]
         stated, label_text = task.split_single_output(text)
-        start = label_token_start(student, ids, text)
-        score = LabelScore(float(sum(lps[start:])), len(ids) - start)
-        return _Path(PathOutput(label_text, stated, score), ids, start, math.fsum(lps))
+        span = answer_span(student.decode, ids, lps, text, "cot")
+        whole = LabelScore(math.fsum(lps), len(lps))
+        output = PathOutput(label_text, stated, span.score, sequence_score=whole)
+        return _Path(output, ids, span.start, whole.log_prob)
 
     def representation_keys(self) -> tuple[str, ...]:
         return ("label_repr", "rationale_repr", "label_encoder_repr", "rationale_encoder_repr")

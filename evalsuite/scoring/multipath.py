@@ -19,6 +19,12 @@ answer reached by the most paths wins; a tie goes to the answer whose paths have
 sequence probability, then to one reached by a CoT path, then to the one reached first. The
 record reports the winner's most probable path, its confidence is the winner's vote share, and
 ``paths`` lists every path.
+
+With one path (``--paths cot`` or ``pot`` without sampling) the record's confidence is that
+path's answer tokens given the input and the rest of the path (docs/confidence.md): a CoT
+path's label after ``"So the answer is"``, a PoT path's expression after its last ``ans =``.
+``sequence_confidence`` is the whole path's probability. A PoT record's ``rationale_answer``
+is the program's executed value, never a number read from the program's text.
 """
 
 from __future__ import annotations
@@ -34,9 +40,10 @@ from evalsuite.errors import DataError, UsageError
 from evalsuite.example import Example
 from evalsuite.program_text import line_to_program
 from evalsuite.sandbox import Sandbox, SandboxResult
+from evalsuite.scoring.answer_span import AnswerSpan, answer_span
 from evalsuite.scoring.decoding import DecodingConfig, batch_seed
 from evalsuite.scoring.paths import ScoredPath, vote
-from evalsuite.scoring.records import LabelScore, PathOutput, ScoredExample, build_record
+from evalsuite.scoring.records import ScoredExample, build_record
 from evalsuite.scoring.student import Generated, Student
 from evalsuite.tasks import Task
 
@@ -52,7 +59,9 @@ def _value_text(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def _cot_path(task: Task, example: Example, text: str, lps: Sequence[float]) -> ScoredPath:
+def _cot_path(
+    task: Task, example: Example, text: str, lps: Sequence[float], span: AnswerSpan
+) -> ScoredPath:
     rationale, label_text = task.split_single_output(text)
     answer = task.extract_answer(label_text, example).answer
     return ScoredPath(
@@ -64,12 +73,19 @@ def _cot_path(task: Task, example: Example, text: str, lps: Sequence[float]) -> 
         correct=task.is_correct(answer, example),
         log_prob=float(math.fsum(lps)),
         n_tokens=len(lps),
+        answer_score=span.score,
+        answer_source=span.source,
         rationale=rationale,
     )
 
 
 def _pot_path(
-    task: Task, example: Example, text: str, lps: Sequence[float], result: SandboxResult
+    task: Task,
+    example: Example,
+    text: str,
+    lps: Sequence[float],
+    span: AnswerSpan,
+    result: SandboxResult,
 ) -> ScoredPath:
     prediction = _value_text(result.value) if result.ok else ""
     answer = task.extract_answer(prediction, example).answer if result.ok else None
@@ -85,7 +101,11 @@ def _pot_path(
         correct=task.is_correct(answer, example),
         log_prob=float(math.fsum(lps)),
         n_tokens=len(lps),
+        answer_score=span.score,
+        answer_source=span.source,
         rationale=text,
+        # The program's stated answer is what it computed, not a number in its text.
+        evidence=prediction if result.ok else None,
         error=error,
     )
 
@@ -146,10 +166,12 @@ def score_mixed_batch(
             k = gen.paths_per_prompt
             for row in range(i * k, (i + 1) * k):
                 lps = gen.token_log_probs[row]
+                # Answer tokens are found in the generation as written (one-line programs).
+                span = answer_span(student.decode, gen.token_ids[row], lps, gen.texts[row], kind)
                 paths.append(
-                    _cot_path(task, example, gen.texts[row], lps)
+                    _cot_path(task, example, gen.texts[row], lps, span)
                     if kind == "cot"
-                    else _pot_path(task, example, programs[row], lps, results[row])
+                    else _pot_path(task, example, programs[row], lps, span, results[row])
                 )
         outcome = vote([path.ballot for path in paths], task.same_answer)
         chosen = paths[outcome.index]
@@ -157,9 +179,7 @@ def score_mixed_batch(
         record = build_record(
             task,
             example,
-            PathOutput(
-                chosen.prediction, chosen.rationale, LabelScore(chosen.log_prob, chosen.n_tokens)
-            ),
+            chosen.output(),
             confidence=outcome.share if several else None,
             confidence_source="vote" if several else None,
         )

@@ -12,6 +12,14 @@ share.
 What a path's sequence probability is: the probability of the whole generation that holds its
 answer (a CoT path's rationale and label, a PoT path's program, a Socratic chain's
 decomposition and every sub-answer, a label-only path's label).
+
+Why the tie rule weighs paths by that whole-sequence probability and not by the answer's
+probability given the rationale (the record's ``confidence`` of a single path,
+docs/confidence.md): self-consistency marginalises over rationales, so a path counts as one
+sample of (rationale, answer) together. An answer stated with certainty after an improbable
+rationale should not outweigh a probable path; and paths of different kinds (a program and a
+prose rationale) are compared on the same footing, the probability of everything they wrote.
+The answer-given-rationale probability of each path is kept in its record (``confidence``).
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from evalsuite.runs.records import PathError, PathRecord
+from evalsuite.scoring.records import LabelScore, PathOutput
 
 __all__ = ["Ballot", "ScoredPath", "Vote", "vote"]
 
@@ -55,8 +64,16 @@ class ScoredPath:
     ok: bool
     correct: bool
     log_prob: float
+    """Log-probability of the whole generation (the vote's weight)."""
     n_tokens: int
+    answer_score: LabelScore | None = None
+    """The answer tokens given the input and the rest of the path (docs/confidence.md)."""
+    answer_source: str = "answer_tokens"
+    """The ``confidence_source`` that ``answer_score`` stands for."""
     rationale: str | None = None
+    evidence: str | None = None
+    """What the rationale's stated answer is read from: PoT the executed value, Socratic the
+    final sub-answer (:mod:`evalsuite.scoring.consistency`)."""
     error: dict[str, str] | None = None
     """PoT: ``{"kind", "message"}`` from the sandbox when the program failed."""
 
@@ -70,8 +87,21 @@ class ScoredPath:
         """The path's vote."""
         return Ballot(self.kind, self.answer, self.log_prob)
 
+    def output(self) -> PathOutput:
+        """What the record of an example reports when this path is chosen."""
+        return PathOutput(
+            self.prediction,
+            self.rationale,
+            self.answer_score,
+            sequence_score=LabelScore(self.log_prob, self.n_tokens),
+            label_source=self.answer_source,
+            rationale_kind=self.kind,
+            evidence=self.evidence,
+        )
+
     def as_record(self) -> PathRecord:
-        """The record form: kind, text, answer, ok, correct, sequence_confidence, error."""
+        """The record form: kind, text, answer, ok, correct, sequence_confidence, confidence,
+        error."""
         return PathRecord(
             kind=self.kind,
             text=self.text,
@@ -79,6 +109,7 @@ class ScoredPath:
             ok=self.ok,
             correct=self.correct,
             sequence_confidence=self.prob,
+            confidence=self.answer_score.prob if self.answer_score is not None else None,
             error=None
             if self.error is None
             else PathError(kind=self.error["kind"], message=self.error["message"]),

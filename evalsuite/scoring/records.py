@@ -2,19 +2,30 @@
 
 One function builds every record, whether the outputs came from a scored checkpoint, the
 dataset's teacher, or an imported predictions file, so the three kinds of run read alike.
+What each confidence field means for each kind of student is docs/confidence.md.
 
-Confidence, in order of preference:
+``confidence``, in order of preference (``confidence_source`` names the one used):
 
-* ``"vote"``: with k sampled paths, the share of paths that reached the chosen answer;
+* ``"vote"``: with several sampled paths, the share of paths that reached the chosen answer;
 * ``"label_set"``: for closed label sets (NLI labels, CQA choices) when the answer is one of
-  the candidates, its probability in ``label_probs`` (candidate sequence probabilities
-  normalised over the set);
-* ``"sequence"``: the probability of the generated label tokens. Open answers use it, and so do
+  the candidates, its probability in ``label_probs`` (candidate probabilities given the input
+  and the generated rationale, normalised over the set);
+* ``"answer_tokens"``: P(answer tokens | input, rationale), the probability of the tokens that
+  state the answer given everything generated before them. Open answers use it, and so do
   closed-set predictions that are not a candidate (an extraction failure, ``answer = null``):
-  ``label_probs`` says nothing about an answer outside the set, while the sequence probability
-  is still the probability the model gave to what it actually said, so calibration counts the
-  model's confidence in its unreadable answers instead of dropping them;
-* ``"provided"``: given by an imported predictions file.
+  ``label_probs`` says nothing about an answer outside the set, while this is still the
+  probability the model gave to what it actually said, so calibration counts the model's
+  confidence in its unreadable answers instead of dropping them;
+* ``"ans_statement"``: a PoT program's answer tokens, its last ``ans = ...`` statement given the
+  input and the program before it; ``"program"`` when a program has no such statement (the
+  whole program's probability);
+* ``"provided"``: given by an imported predictions file;
+* ``"sequence"``: only in runs written before this definition: the label tokens' probability
+  (the whole path's for a mixed student's CoT path).
+
+``sequence_confidence`` and ``sequence_confidence_normalized`` are always the probability of
+the whole generation that holds the answer (rationale and answer) and its per-token geometric
+mean.
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from evalsuite.example import Example
 from evalsuite.runs.records import Extraction, Record, Sample, Teacher
+from evalsuite.scoring.consistency import judge_consistency
 from evalsuite.tasks import Task
 
 if TYPE_CHECKING:
@@ -61,11 +73,27 @@ class LabelScore:
 
 @dataclass(frozen=True)
 class PathOutput:
-    """One decoded output of a student: the label text, its rationale and the label's score."""
+    """One decoded output of a student: the label text, its rationale and their scores."""
 
     prediction: str
     rationale: str | None
     label_score: LabelScore | None = None
+    """Score of the answer tokens given the input and everything generated before them."""
+    sequence_score: LabelScore | None = None
+    """Score of the whole generation that holds the answer (None: ``label_score`` is all of it,
+    as for a label-only student)."""
+    label_source: str = "answer_tokens"
+    """The ``confidence_source`` that ``label_score`` stands for."""
+    rationale_kind: str = "cot"
+    """What the rationale is: ``cot``, ``pot`` or ``socratic`` (:mod:`.consistency`)."""
+    evidence: str | None = None
+    """What a non-prose rationale's stated answer is read from: PoT the executed ``ans`` as
+    text, Socratic the final sub-answer (:func:`.consistency.judge_consistency`)."""
+
+    @property
+    def whole(self) -> LabelScore | None:
+        """The whole generation's score."""
+        return self.sequence_score if self.sequence_score is not None else self.label_score
 
 
 @dataclass(frozen=True)
@@ -99,6 +127,7 @@ def choose_confidence(
     *,
     label_probs: Mapping[str, float] | None,
     label_score: LabelScore | None,
+    label_source: str = "answer_tokens",
 ) -> tuple[float | None, str | None]:
     """``(confidence, confidence_source)`` for a model's own answer (see the module docstring).
 
@@ -117,7 +146,7 @@ def choose_confidence(
             if task.same_answer(label, answer):
                 return prob, "label_set"
     if label_score is not None:
-        return label_score.prob, "sequence"
+        return label_score.prob, label_source
     return None, None
 
 
@@ -152,15 +181,21 @@ def build_record(
     answer = extraction.answer
     if confidence is None and confidence_source is None:
         confidence, confidence_source = choose_confidence(
-            task, answer, label_probs=label_probs, label_score=output.label_score
+            task,
+            answer,
+            label_probs=label_probs,
+            label_score=output.label_score,
+            label_source=output.label_source,
         )
-    stated = task.rationale_answer(output.rationale, example)
-    consistent = (
-        task.same_answer(stated.answer, answer)
-        if stated.answer is not None and answer is not None
-        else None
+    judged = judge_consistency(
+        task,
+        example,
+        kind=output.rationale_kind,
+        rationale=output.rationale,
+        answer=answer,
+        evidence=output.evidence,
     )
-    score = output.label_score
+    score = output.whole
     extracted = extraction.as_record()
     teacher = None
     if example.teacher_label is not None:
@@ -184,8 +219,10 @@ def build_record(
         sequence_confidence_normalized=score.prob_per_token if score else None,
         label_probs=dict(label_probs) if label_probs is not None else None,
         rationale=output.rationale,
-        rationale_answer=stated.answer,
-        consistent=consistent,
+        rationale_kind=output.rationale_kind if output.rationale else None,
+        rationale_answer=judged.rationale_answer,
+        consistent=judged.consistent,
+        consistency_reason=judged.reason,
         extraction=Extraction(method=extracted["method"], matched=extracted["matched"]),
         teacher=teacher,
         samples=None

@@ -16,9 +16,13 @@ The record: ``prediction`` is the answer text of the chosen chain's last sub-ans
 ``rationale`` its transcript ("Q: ... A: ... Q: ... A: ..."), ``socratic`` its steps
 (``[{question, answer}]``), ``paths`` one path of kind ``socratic`` per chain (its
 ``sequence_confidence`` is the whole chain's probability: decomposition times every
-sub-answer). ``sequence_confidence`` of the record is the probability of the last sub-answer
-given the chain before it (where the answer is said). No label-set probabilities and no
-representations: the answer comes out of a chain, not one label prompt.
+sub-answer). The record's ``confidence`` (one chain) is P(answer tokens | input, rationale):
+the tokens after the last ``=`` of the last sub-answer (all of it when it has none) given the
+question and the chain before them; ``sequence_confidence`` is the whole chain's probability
+(docs/confidence.md). ``consistent`` compares the answer with the value of the final
+sub-answer's working (:mod:`evalsuite.scoring.consistency`), null with a reason when it shows
+none. No label-set probabilities and no representations: the answer comes out of a chain, not
+one label prompt.
 """
 
 from __future__ import annotations
@@ -31,9 +35,10 @@ from evalsuite.checkpoint import PromptFormat
 from evalsuite.errors import DataError
 from evalsuite.example import Example
 from evalsuite.runs.records import SocraticStep
+from evalsuite.scoring.answer_span import AnswerSpan, answer_span
 from evalsuite.scoring.decoding import DecodingConfig, batch_seed
 from evalsuite.scoring.paths import ScoredPath, vote
-from evalsuite.scoring.records import LabelScore, PathOutput, ScoredExample, build_record
+from evalsuite.scoring.records import ScoredExample, build_record
 from evalsuite.scoring.student import SocraticStudents
 from evalsuite.socratic import (
     MAX_SUB_QUESTIONS,
@@ -58,8 +63,8 @@ class _Chain:
     log_prob: float
     n_tokens: int
     steps: list[Step] = field(default_factory=list)
-    last: LabelScore | None = None
-    """Score of the last sub-answer's tokens."""
+    last: AnswerSpan | None = None
+    """The answer tokens of the last sub-answer."""
 
     @property
     def done(self) -> bool:
@@ -78,7 +83,10 @@ class _Chain:
             correct=task.is_correct(answer, example),
             log_prob=self.log_prob,
             n_tokens=self.n_tokens,
+            answer_score=self.last.score if self.last else None,
+            answer_source=self.last.source if self.last else "answer_tokens",
             rationale=text or None,
+            evidence=self.steps[-1].answer if self.steps else None,
         )
 
 
@@ -147,13 +155,13 @@ def _solve(
             max_new_tokens=max_new_tokens,
             seed=batch_seed(decoding.seed, f"solve-{round_}", ids),
         )
-        for chain, text, lps in zip(
-            active, generated.texts, generated.token_log_probs, strict=True
+        for chain, token_ids, text, lps in zip(
+            active, generated.token_ids, generated.texts, generated.token_log_probs, strict=True
         ):
             chain.steps.append(Step(chain.questions[len(chain.steps)], text.strip()))
-            chain.last = LabelScore(math.fsum(lps), len(lps))
-            chain.log_prob += chain.last.log_prob
-            chain.n_tokens += chain.last.n_tokens
+            chain.last = answer_span(students.solver.decode, token_ids, lps, text, "socratic")
+            chain.log_prob += math.fsum(lps)
+            chain.n_tokens += len(lps)
 
 
 def score_socratic_batch(
@@ -186,7 +194,7 @@ def score_socratic_batch(
         record = build_record(
             task,
             example,
-            PathOutput(chosen.prediction, chosen.rationale, chain.last),
+            chosen.output(),
             confidence=outcome.share if several else None,
             confidence_source="vote" if several else None,
         )

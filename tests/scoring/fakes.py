@@ -13,23 +13,45 @@ from transformers import LogitsProcessor, LogitsProcessorList
 
 from evalsuite.scoring.student import Generated, Student
 
+EOS = "</s>"
+
 
 class FakeStudent:
-    """Stands in for a model: fixed generations per prompt (k per prompt), real everything else."""
+    """Stands in for a model: fixed generations per prompt (k per prompt), real everything else.
+
+    A generation ``(text, p)`` is tokenised into its whitespace-separated words and an EOS
+    token; the EOS carries the whole probability ``p`` and the words probability 1, so the
+    whole generation and its answer tokens (which end with the EOS) both have probability ``p``.
+    """
 
     def __init__(self, outputs: Mapping[str, Sequence[tuple[str, float]]]) -> None:
         self.outputs = outputs
         self.prompts: list[str] = []
+        self.vocab: list[str] = [EOS]
 
     def encode(self, texts: Sequence[str]) -> list[str]:
         self.prompts += texts
         return list(texts)
 
+    def _ids(self, text: str) -> list[int]:
+        ids = []
+        for word in text.split():
+            self.vocab.append(word)
+            ids.append(len(self.vocab) - 1)
+        return [*ids, 0]
+
+    def decode(self, ids: Sequence[int]) -> str:
+        return " ".join(self.vocab[i] for i in ids if i != 0)
+
     def generate(self, encoded, decoding, *, max_new_tokens, seed) -> Generated:
         rows = [row for prompt in encoded for row in self.outputs[prompt]]
+        token_ids = [self._ids(text) for text, _ in rows]
         return Generated(
-            token_ids=[[1, 2] for _ in rows],
-            token_log_probs=[[math.log(p), 0.0] for _, p in rows],
+            token_ids=token_ids,
+            token_log_probs=[
+                [0.0] * (len(ids) - 1) + [math.log(p)]
+                for ids, (_, p) in zip(token_ids, rows, strict=True)
+            ],
             texts=[text for text, _ in rows],
             paths_per_prompt=decoding.num_samples,
         )
@@ -68,7 +90,14 @@ def scripted_generations(student: Student, texts: Sequence[str]) -> Iterator[Non
     answers with a label or writes the answer marker use this instead of hoping that a trained
     tiny model does (what it emits changes with the CPU's float kernels).
     """
-    scripts = student.target_ids(texts)  # EOS appended
+    with scripted_token_ids(student, student.target_ids(texts)):  # EOS appended
+        yield
+
+
+@contextmanager
+def scripted_token_ids(student: Student, scripts: Sequence[Sequence[int]]) -> Iterator[None]:
+    """:func:`scripted_generations` for given token ids (a test that must know which tokens
+    are which builds them itself)."""
     processors = LogitsProcessorList([_ForceScripts(scripts, student.eos_id)])
     model = student.model
     real_generate = model.generate

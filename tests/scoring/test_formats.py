@@ -130,7 +130,7 @@ def test_label_probs_match_per_candidate_forward_passes(request, fmt, nli_file):
             assert record.confidence_source == "label_set"
         else:
             assert record.confidence == record.sequence_confidence
-            assert record.confidence_source == "sequence"
+            assert record.confidence_source == "answer_tokens"
     assert in_set == 4
 
 
@@ -164,7 +164,7 @@ def test_single_output_confidence_covers_the_label_tokens(single):
         record = item.record
         assert ids == student.target_ids([scripts[i]])[0]
         assert record.label_probs is None
-        assert record.confidence_source == "sequence"
+        assert record.confidence_source == "answer_tokens"
         assert student.decode(ids[start:]) == record.prediction
         assert record.prediction == labels[i] and record.correct
         if i % 4 == 3:
@@ -176,9 +176,11 @@ def test_single_output_confidence_covers_the_label_tokens(single):
         # pass; the reference is a separate unbatched forward pass.
         reference = _log_prob(student, example.input, ids, start)
         assert math.log(record.confidence) == pytest.approx(reference, abs=1e-4)
-        n_label = len(ids) - start
+        # The sequence variants cover the whole generation, rationale and label.
+        whole = _log_prob(student, example.input, ids, 0)
+        assert math.log(record.sequence_confidence) == pytest.approx(whole, abs=1e-4)
         assert record.sequence_confidence_normalized == pytest.approx(
-            math.exp(reference / n_label), rel=1e-4
+            math.exp(whole / len(ids)), rel=1e-4
         )
     assert with_marker == 12
 

@@ -63,7 +63,8 @@ def test_scoring_runs_programs_in_the_sandbox_and_contains_hostile_ones(tmp_path
     assert [p.kind for p in first.paths] == ["cot", "pot"]
     assert first.paths[1].to_json() == {
         "kind": "pot", "text": "a = 3\nb = a + 4\nans = b", "answer": "7", "ok": True,
-        "correct": True, "sequence_confidence": pytest.approx(0.3), "error": None,
+        "correct": True, "sequence_confidence": pytest.approx(0.3),
+        "confidence": pytest.approx(0.3), "error": None,
     }  # fmt: skip
     assert first.correct and first.answer == "7" and first.confidence == 1.0
     assert first.confidence_source == "vote" and first.chosen_path == 0  # 0.4 > 0.3

@@ -56,7 +56,7 @@ def test_confidence_is_the_chosen_labels_probability_in_the_set():
     # An answer outside the set falls back to the generated sequence's own probability.
     assert choose_confidence(NLI, None, label_probs=probs, label_score=score) == (
         pytest.approx(0.3),
-        "sequence",
+        "answer_tokens",
     )
     assert choose_confidence(ARITH, "5", label_probs=None, label_score=None) == (None, None)
 
@@ -81,7 +81,7 @@ def test_build_record_hand_case():
     assert record.answer == "5" and record.correct is True
     assert record.rationale_answer == "5" and record.consistent is True
     assert record.confidence == pytest.approx(0.5)
-    assert record.confidence_source == "sequence"
+    assert record.confidence_source == "answer_tokens"
     assert record.sequence_confidence_normalized == pytest.approx(0.5**0.25)
     assert record.to_json()["extraction"] == {"method": "equation", "matched": True}
     assert record.to_json()["teacher"] == {

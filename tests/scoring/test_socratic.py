@@ -64,9 +64,11 @@ def test_the_solver_reads_its_own_answers_and_the_last_one_is_the_answer():
         {"question": "How many at first?", "answer": "5"},
         {"question": "How many after?", "answer": "5 + 2 = 7"},
     ]
-    # the record's confidence is the last sub-answer's probability; the path's the whole chain's
-    assert ann.confidence_source == "sequence"
-    assert ann.sequence_confidence == pytest.approx(0.8)
+    # the record's confidence is the last sub-answer's answer tokens (after its "="; the fake
+    # puts each generation's probability on its EOS); the sequence, the whole chain's
+    assert ann.confidence_source == "answer_tokens"
+    assert ann.confidence == pytest.approx(0.8)
+    assert ann.sequence_confidence == pytest.approx(0.5 * 0.4 * 0.8)
     (path,) = ann.paths
     assert path.kind == "socratic" and path.ok and path.correct
     assert path.sequence_confidence == pytest.approx(0.5 * 0.4 * 0.8)
@@ -74,7 +76,10 @@ def test_the_solver_reads_its_own_answers_and_the_last_one_is_the_answer():
     assert (bob.answer, bob.correct, bob.socratic, bob.rationale) == (
         None, False, (), None,
     )  # fmt: skip
-    assert bob.paths[0].ok is False and bob.sequence_confidence is None
+    # no sub-question: no answer tokens, so no confidence; the chain is its decomposition
+    assert bob.paths[0].ok is False and bob.confidence is None
+    assert bob.sequence_confidence == pytest.approx(0.9)
+    assert bob.consistent is None and bob.consistency_reason == "no rationale"
 
 
 def test_sampled_decompositions_vote():
@@ -167,3 +172,20 @@ def test_socratic_refusals_exit_2_in_one_line(socratic_checkpoint, tmp_path, cli
     result = cli("score", broken, "--out", tmp_path / "r3")
     assert result.code == 2 and "solve: checkpoint has no tokenizer" in result.err
     assert not (tmp_path / "r2").exists() and not (tmp_path / "r3").exists()
+
+
+def test_socratic_consistency_is_judged_on_the_final_working_not_by_construction():
+    # Regression: the answer *is* the last sub-answer, so every Socratic record was consistent.
+    decomposer = FakeStudent({
+        "decompose: Ann has 4. She buys 3.": [("How many after?", 0.5)],
+        "decompose: Bob has 2.": [("How many?", 0.5)],
+    })  # fmt: skip
+    solver = FakeStudent({
+        "solve: Ann has 4. She buys 3. | Q: How many after?": [("4 + 3 = 8", 0.5)],
+        "solve: Bob has 2. | Q: How many?": [("2", 0.5)],
+    })  # fmt: skip
+    ann, bob = _score(decomposer, solver, [ANN, BOB])
+    assert (ann.answer, ann.rationale_kind, ann.rationale_answer) == ("8", "socratic", "7")
+    assert ann.consistent is False and ann.consistency_reason is None
+    assert (bob.answer, bob.rationale_answer, bob.consistent) == ("2", None, None)
+    assert bob.consistency_reason == "the final sub-answer shows no working to read an answer from"
