@@ -85,12 +85,16 @@ def _print_table(name: str, summary: dict[str, Any]) -> None:
             f"range {length['min']}-{length['max']}"
         )
         if rat["bleu"] is None:
-            print(f"  {'overlap with teacher':<28} n/a (no teacher rationales)")
+            print(f"  {'overlap with teacher':<28} n/a (no teacher rationale of the same kind)")
         else:
             print(
                 f"  {'overlap with teacher':<28} BLEU {rat['bleu']:.2f}, "
                 f"ROUGE-L F1 {rat['rouge_l']:.4f}  ({rat['n_with_teacher']} pairs)"
             )
+        skipped = rat.get("skipped_kinds") or {}
+        if skipped:
+            counts = ", ".join(f"{kind} {n}" for kind, n in skipped.items())
+            print(f"  {'not compared (other kind)':<28} {counts} (the teacher's are prose)")
     _print_paths(summary.get("paths"))
 
 

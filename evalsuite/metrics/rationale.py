@@ -16,7 +16,14 @@ import numpy as np
 
 from evalsuite.runs.records import Record, as_records
 
-__all__ = ["Overlap", "rationale_lengths", "rationale_overlap", "rationale_summary"]
+__all__ = [
+    "TEACHER_RATIONALE_KIND",
+    "Overlap",
+    "rationale_kind",
+    "rationale_lengths",
+    "rationale_overlap",
+    "rationale_summary",
+]
 
 
 def rationale_lengths(texts: Sequence[str]) -> np.ndarray:
@@ -88,6 +95,30 @@ def rationale_overlap(hypotheses: Sequence[str], references: Sequence[str]) -> O
     return Overlap(bleu=float(bleu), rouge_l=float(np.mean(rouge)), n=len(hypotheses))
 
 
+TEACHER_RATIONALE_KIND = "cot"
+"""The dataset teacher's rationales are prose chains of thought."""
+
+
+def rationale_kind(record: Record) -> str:
+    """What a record's rationale is: ``cot``, ``pot`` or ``socratic`` (docs/confidence.md).
+
+    Records written before ``rationale_kind`` existed read it from the chosen path's kind
+    (mixed and Socratic students) and are otherwise prose.
+
+    Examples
+    --------
+    >>> from evalsuite.runs import Record
+    >>> rationale_kind(Record.from_json({"id": "a", "gold": "1", "correct": True,
+    ...     "rationale": "ans = 1", "paths": [{"kind": "pot"}], "chosen_path": 0}, "x"))
+    'pot'
+    """
+    if record.rationale_kind is not None:
+        return record.rationale_kind
+    if record.paths and record.chosen_path is not None and record.chosen_path < len(record.paths):
+        return record.paths[record.chosen_path].kind
+    return "socratic" if record.path_mode == "socratic" else "cot"
+
+
 def _teacher_rationale(record: Record) -> str | None:
     text = record.teacher.rationale if record.teacher is not None else None
     return text if text is not None and text.strip() else None
@@ -100,8 +131,11 @@ def rationale_summary(records: Sequence[Record | Mapping[str, Any]]) -> dict[str
     -------
     dict or None
         ``n`` (records with a rationale); ``length`` (``mean``, ``median``, ``min``, ``max`` in
-        words); ``n_with_teacher`` (of those, how many have a teacher rationale to compare with);
-        ``bleu`` (0-100) and ``rouge_l`` (0-1) over those pairs, null when there are none.
+        words); ``n_with_teacher`` (of those, how many have a teacher rationale of the same kind
+        to compare with); ``bleu`` (0-100) and ``rouge_l`` (0-1) over those pairs, null when
+        there are none; ``overlap_kind`` (the teacher's kind, ``cot``) and ``skipped_kinds``
+        (rationale kind -> how many records with a teacher rationale were not compared because
+        their rationale is of another kind: a program is never scored against prose).
 
     Examples
     --------
@@ -114,7 +148,17 @@ def rationale_summary(records: Sequence[Record | Mapping[str, Any]]) -> dict[str
     if not present:
         return None
     lengths = rationale_lengths([t for t, _ in present])
-    pairs = [(t, ref) for t, r in present if (ref := _teacher_rationale(r)) is not None]
+    pairs: list[tuple[str, str]] = []
+    skipped: dict[str, int] = {}
+    for text, record in present:
+        reference = _teacher_rationale(record)
+        if reference is None:
+            continue
+        kind = rationale_kind(record)
+        if kind == TEACHER_RATIONALE_KIND:
+            pairs.append((text, reference))
+        else:
+            skipped[kind] = skipped.get(kind, 0) + 1
     overlap = rationale_overlap([h for h, _ in pairs], [ref for _, ref in pairs]) if pairs else None
     return {
         "n": len(present),
@@ -127,4 +171,6 @@ def rationale_summary(records: Sequence[Record | Mapping[str, Any]]) -> dict[str
         "n_with_teacher": len(pairs),
         "bleu": overlap.bleu if overlap else None,
         "rouge_l": overlap.rouge_l if overlap else None,
+        "overlap_kind": TEACHER_RATIONALE_KIND,
+        "skipped_kinds": dict(sorted(skipped.items())),
     }

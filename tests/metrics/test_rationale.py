@@ -60,3 +60,23 @@ def test_overlap_errors() -> None:
         rationale_overlap(["a"], ["a", "b"])
     with pytest.raises(ValueError, match="no rationale pairs"):
         rationale_overlap([], [])
+
+
+def test_overlap_compares_only_rationales_of_the_teachers_kind() -> None:
+    # Regression: BLEU/ROUGE "vs teacher" compared Python programs with the teacher's prose.
+    teacher = {"rationale": "the cat sat on the mat"}
+    records = _records(
+        {"rationale": "the cat sat on the mat", "teacher": teacher, "rationale_kind": "cot"},
+        {"rationale": "a = 1\nans = a", "teacher": teacher, "rationale_kind": "pot"},
+        # a run written before rationale_kind: the chosen path says it is a program
+        {"rationale": "b = 2\nans = b", "teacher": teacher, "paths": [{"kind": "pot"}],
+         "chosen_path": 0},
+        {"rationale": "Q: x A: 1", "teacher": teacher, "path_mode": "socratic"},
+    )  # fmt: skip
+    summary = rationale_summary(records)
+    assert summary is not None and summary["n"] == 4
+    assert summary["n_with_teacher"] == 1 and summary["bleu"] == pytest.approx(100.0)
+    assert summary["skipped_kinds"] == {"pot": 2, "socratic": 1}
+    programs_only = rationale_summary(records[1:3])
+    assert programs_only is not None and programs_only["bleu"] is None
+    assert programs_only["n_with_teacher"] == 0 and programs_only["skipped_kinds"] == {"pot": 2}
