@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 __all__ = [
+    "CONFIDENCE_SOURCES",
     "LabelScore",
     "PathOutput",
     "ScoredExample",
@@ -51,6 +52,18 @@ __all__ = [
     "choose_confidence",
     "normalize_log_probs",
 ]
+
+
+CONFIDENCE_SOURCES = (
+    "vote",
+    "label_set",
+    "answer_tokens",
+    "ans_statement",
+    "program",
+    "provided",
+    "sequence",
+)
+"""Every ``confidence_source`` a record can carry (``sequence`` only in older runs)."""
 
 
 @dataclass(frozen=True)

@@ -114,3 +114,17 @@ def test_build_record_failed_extraction_and_explicit_vote():
     assert record.confidence == 0.5 and record.confidence_source == "vote"
     assert [s.answer for s in record.samples] == [None, "neutral"]
     assert record.teacher is None and "teacher" not in record.to_json()
+
+
+def test_every_confidence_source_and_rationale_kind_is_documented():
+    from pathlib import Path
+
+    from evalsuite.scoring import answer_span
+    from evalsuite.scoring.consistency import RATIONALE_KINDS
+    from evalsuite.scoring.records import CONFIDENCE_SOURCES
+
+    emitted = {*answer_span._SOURCES.values(), *answer_span._UNMARKED_SOURCES.values()}
+    assert emitted <= set(CONFIDENCE_SOURCES)
+    page = (Path(__file__).parents[2] / "docs" / "confidence.md").read_text()
+    for name in (*CONFIDENCE_SOURCES, *RATIONALE_KINDS):
+        assert f"`{name}`" in page, name
