@@ -129,7 +129,9 @@ def test_label_probs_match_per_candidate_forward_passes(request, fmt, nli_file):
             assert record.confidence == probs[expected]
             assert record.confidence_source == "label_set"
         else:
-            assert record.confidence == record.sequence_confidence
+            # outside the set: the generated answer tokens given the rationale
+            reference_lp = _log_prob(student, source, ids, start)
+            assert math.log(record.confidence) == pytest.approx(reference_lp, abs=1e-4)
             assert record.confidence_source == "answer_tokens"
     assert in_set == 4
 
