@@ -12,6 +12,7 @@ from __future__ import annotations
 from evalsuite.registry import Registry
 
 __all__ = [
+    "CONFIDENCE_SOURCES",
     "GROUP_TEST",
     "MIXED_PATH_KINDS",
     "MI_ESTIMATORS",
@@ -55,7 +56,23 @@ OUTPUT_FORMATS: Registry[str] = Registry(
 PATH_KINDS: Registry[str] = Registry(
     "path kind", {"cot": "CoT path", "pot": "PoT path", "socratic": "Socratic chain"}
 )
-"""Kinds of reasoning path a record's ``paths`` hold: kind -> column name in reports."""
+"""Kinds of reasoning path a record's ``paths`` hold: kind -> column name in reports. They are
+also the kinds of rationale a record can carry (``rationale_kind``: prose, program, chain)."""
+
+CONFIDENCE_SOURCES: Registry[str] = Registry(
+    "confidence source",
+    {
+        "vote": "vote share of the chosen answer",
+        "label_set": "P(label | input, rationale), normalised over the label set",
+        "answer_tokens": "P(answer tokens | input, rationale)",
+        "ans_statement": "P(expression after the last 'ans =' | input, program before it)",
+        "program": "P(whole program): a program without an 'ans =' statement",
+        "provided": "given by an imported predictions file",
+        "sequence": "older runs: the label tokens' probability (a mixed CoT path's whole path)",
+    },
+)
+"""What a record's ``confidence`` is (its ``confidence_source``): name -> definition
+(docs/confidence.md)."""
 
 MIXED_PATH_KINDS = ("cot", "pot")
 """The kinds of path a mixed student writes, one prompt prefix each."""

@@ -23,12 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from evalsuite.example import Example
+from evalsuite.registry import Registry
 from evalsuite.tasks import Task
 
-__all__ = ["RATIONALE_KINDS", "Consistency", "judge_consistency"]
-
-RATIONALE_KINDS = ("cot", "pot", "socratic")
-"""Kinds of rationale a record can carry: prose, a program, a Socratic chain."""
+__all__ = ["Consistency", "judge_consistency"]
 
 
 @dataclass(frozen=True)
@@ -68,11 +66,11 @@ def _socratic(task: Task, example: Example, rationale: str, evidence: str | None
     return _Stated(stated, "no answer could be read from the final sub-answer's working")
 
 
-_READERS: dict[str, Callable[[Task, Example, str, str | None], _Stated]] = {
-    "cot": _cot,
-    "pot": _pot,
-    "socratic": _socratic,
-}
+_READERS: Registry[Callable[[Task, Example, str, str | None], _Stated]] = Registry(
+    "rationale kind", {"cot": _cot, "pot": _pot, "socratic": _socratic}, error=ValueError
+)
+"""How each kind of rationale (the path kinds, :data:`evalsuite.names.PATH_KINDS`) states its
+answer."""
 
 
 def judge_consistency(
@@ -117,12 +115,7 @@ def judge_consistency(
     ...                   answer="13", evidence="3 * 4 = 13").consistent
     False
     """
-    try:
-        reader = _READERS[kind]
-    except KeyError:
-        raise ValueError(
-            f"unknown rationale kind {kind!r}; choose from {', '.join(RATIONALE_KINDS)}"
-        ) from None
+    reader = _READERS[kind]
     if not rationale or not rationale.strip():
         return Consistency(None, None, "no rationale")
     stated = reader(task, example, rationale, evidence)

@@ -4,7 +4,8 @@ One function builds every record, whether the outputs came from a scored checkpo
 dataset's teacher, or an imported predictions file, so the three kinds of run read alike.
 What each confidence field means for each kind of student is docs/confidence.md.
 
-``confidence``, in order of preference (``confidence_source`` names the one used):
+``confidence``, in order of preference (``confidence_source`` names the one used; the names are
+:data:`evalsuite.names.CONFIDENCE_SOURCES`):
 
 * ``"vote"``: with several sampled paths, the share of paths that reached the chosen answer;
 * ``"label_set"``: for closed label sets (NLI labels, CQA choices) when the answer is one of
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
     import numpy as np
 
 __all__ = [
-    "CONFIDENCE_SOURCES",
     "LabelScore",
     "PathOutput",
     "ScoredExample",
@@ -52,18 +52,6 @@ __all__ = [
     "choose_confidence",
     "normalize_log_probs",
 ]
-
-
-CONFIDENCE_SOURCES = (
-    "vote",
-    "label_set",
-    "answer_tokens",
-    "ans_statement",
-    "program",
-    "provided",
-    "sequence",
-)
-"""Every ``confidence_source`` a record can carry (``sequence`` only in older runs)."""
 
 
 @dataclass(frozen=True)

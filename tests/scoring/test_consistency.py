@@ -55,5 +55,7 @@ def test_a_socratic_chain_is_judged_on_its_final_working(final, stated, consiste
 def test_no_rationale_and_unknown_kind():
     judged = judge_consistency(ARITH, EXAMPLE, kind="cot", rationale="  ", answer="1")
     assert (judged.consistent, judged.reason) == (None, "no rationale")
-    with pytest.raises(ValueError, match="unknown rationale kind 'proof'; choose from cot, pot"):
+    with pytest.raises(
+        ValueError, match="unknown rationale kind 'proof'; choose from cot, pot, socratic"
+    ):
         judge_consistency(ARITH, EXAMPLE, kind="proof", rationale="x", answer="1")

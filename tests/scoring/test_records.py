@@ -119,12 +119,12 @@ def test_build_record_failed_extraction_and_explicit_vote():
 def test_every_confidence_source_and_rationale_kind_is_documented():
     from pathlib import Path
 
-    from evalsuite.scoring import answer_span
-    from evalsuite.scoring.consistency import RATIONALE_KINDS
-    from evalsuite.scoring.records import CONFIDENCE_SOURCES
+    from evalsuite.names import CONFIDENCE_SOURCES, PATH_KINDS
+    from evalsuite.scoring import answer_span, consistency
 
     emitted = {*answer_span._SOURCES.values(), *answer_span._UNMARKED_SOURCES.values()}
     assert emitted <= set(CONFIDENCE_SOURCES)
+    assert list(consistency._READERS) == list(PATH_KINDS) == list(answer_span._MARKERS)
     page = (Path(__file__).parents[2] / "docs" / "confidence.md").read_text()
-    for name in (*CONFIDENCE_SOURCES, *RATIONALE_KINDS):
+    for name in (*CONFIDENCE_SOURCES, *PATH_KINDS):
         assert f"`{name}`" in page, name
