@@ -10,3 +10,7 @@ class UsageError(Exception):
 
 class DataError(UsageError):
     """A data file is missing, malformed, or inconsistent with its neighbours."""
+
+
+class OutputError(UsageError):
+    """An output path cannot be written (read-only file system, a parent that is a file, ...)."""

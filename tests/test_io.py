@@ -41,7 +41,7 @@ def test_iter_jsonl_skips_blank_lines_and_names_bad_ones(tmp_path: Path) -> None
 def test_read_json_names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "m.json"
     path.write_text('{\n  "a": 1,\n  oops\n}')
-    with pytest.raises(DataError, match=r"m\.json: line 3: invalid JSON"):
+    with pytest.raises(DataError, match=r"m\.json line 3: invalid JSON"):
         read_json(path)
 
 

@@ -13,7 +13,6 @@ the remaining 90 %, so model selection never sees training rows.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ import numpy as np
 
 from evalsuite.errors import DataError
 from evalsuite.example import Example
-from evalsuite.io import iter_jsonl
+from evalsuite.io import iter_jsonl, read_json
 from evalsuite.tasks import Task
 
 __all__ = ["SPLITS", "DssFiles", "dss_files", "holdout_indices", "load_dss_split"]
@@ -92,10 +91,7 @@ def dss_files(root: Path, task: Task, split: str) -> DssFiles:
 def _read_teacher(files: tuple[Path, ...]) -> list[str]:
     outputs: list[str] = []
     for path in files:
-        try:
-            chunk = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as err:
-            raise DataError(f"{path}: line {err.lineno}: invalid JSON ({err.msg})") from None
+        chunk = read_json(path)
         if not isinstance(chunk, list) or not all(isinstance(text, str) for text in chunk):
             raise DataError(f"{path}: expected a JSON list of teacher continuations (strings)")
         outputs.extend(chunk)

@@ -13,6 +13,7 @@ from typing import Any
 from evalsuite.errors import UsageError
 from evalsuite.provenance import file_sha256
 from evalsuite.report.runs import ReportRun
+from evalsuite.report.staging import make_staging_dir
 from evalsuite.runs import MANIFEST, RECORDS, REPRESENTATIONS
 
 __all__ = ["REPORT_JSON", "check_out", "publish_directory", "run_facts"]
@@ -86,12 +87,11 @@ def _rename_into_place(staging: Path, out: Path, *, overwrite: bool) -> None:
 def publish_directory(out: Path, write: Callable[[Path], None], *, overwrite: bool) -> None:
     """Call ``write(staging)`` on a fresh directory beside ``out``, then rename it to ``out``.
 
-    On any failure the staging directory is removed and ``out`` is left as it was.
+    On any failure the staging directory is removed and ``out`` is left as it was; one left by
+    a build that was killed is removed by the next (:mod:`evalsuite.report.staging`).
     """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    staging = make_staging_dir(out)
     try:
-        staging.chmod(0o755)  # mkdtemp's 0700 would make the published report private
         write(staging)
         _rename_into_place(staging, out, overwrite=overwrite)
     except BaseException:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,21 +100,28 @@ def _write_run(
     from evalsuite.metrics.summary import summarize_run
 
     run_dir = Path(out)
-    writer = RunWriter(
-        run_dir,
-        run_manifest(
-            task=task,
-            split=split,
-            out=run_dir,
-            examples=examples,
-            data=data_block(task, split, data_dir, examples),
-            **manifest,
-        ),
-    )
-    writer.append(records)
-    order = [e.id for e in examples]
-    metrics = summarize_run(writer.records(order), same_answer=task.same_answer)
-    writer.finish(order, metrics)
+    created = not run_dir.exists()
+    try:
+        writer = RunWriter(
+            run_dir,
+            run_manifest(
+                task=task,
+                split=split,
+                out=run_dir,
+                examples=examples,
+                data=data_block(task, split, data_dir, examples),
+                **manifest,
+            ),
+        )
+        writer.append(records)
+        order = [e.id for e in examples]
+        metrics = summarize_run(writer.records(order), same_answer=task.same_answer)
+        writer.finish(order, metrics)
+    except BaseException:
+        # An import is all or nothing: a run directory this call made is not left "partial".
+        if created and run_dir.is_dir():
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
     return ImportResult(run_dir, len(order), n_available, metrics)
 
 

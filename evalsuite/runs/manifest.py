@@ -47,6 +47,7 @@ IDENTITY_KEYS = (
     "limit",
     "data_hash",
     "representations",
+    "batch_size",  # batches pad to their longest input, and padding changes the numbers
 )
 """Manifest fields that must agree for a re-run to resume an existing run directory."""
 

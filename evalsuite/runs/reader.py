@@ -6,14 +6,13 @@ explorer all go through :func:`read_run` (or :func:`read_records` for the record
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from evalsuite.errors import DataError
-from evalsuite.io import read_json
+from evalsuite.io import decode_utf8, parse_json, read_file_bytes, read_json
 from evalsuite.runs.layout import MANIFEST, METRICS, RECORDS, REPRESENTATIONS
 from evalsuite.runs.manifest import Manifest
 from evalsuite.runs.records import Record
@@ -31,27 +30,25 @@ def read_records(path: Path, *, drop_torn_tail: bool = False) -> list[Record]:
     Raises
     ------
     DataError
-        "FILE line N: ..." for invalid JSON, text that is not UTF-8, or a bad field.
+        "FILE line N: ..." for invalid JSON, text that is not UTF-8, a lone surrogate escape,
+        or a bad field.
     """
     if not path.is_file():
         return []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise DataError(f"{path}: not UTF-8 text (byte {err.start})") from None
-    lines = text.split("\n")
+    lines = read_file_bytes(path).split(b"\n")
     records: list[Record] = []
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
+    for lineno, raw in enumerate(lines, start=1):
+        if not raw.strip():
             continue
+        where = f"{path} line {lineno}"
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as err:
-            is_tail = all(not rest.strip() for rest in lines[lineno:])
-            if drop_torn_tail and is_tail:
+            obj = parse_json(decode_utf8(raw, str(path), first_line=lineno), where)
+        except DataError:
+            # A killed writer can cut a line anywhere, even inside a UTF-8 character.
+            if drop_torn_tail and all(not rest.strip() for rest in lines[lineno:]):
                 break
-            raise DataError(f"{path} line {lineno}: invalid JSON ({err.msg})") from None
-        records.append(Record.from_json(obj, f"{path} line {lineno}"))
+            raise
+        records.append(Record.from_json(obj, where))
     return records
 
 

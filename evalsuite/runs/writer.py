@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from evalsuite.errors import UsageError
-from evalsuite.io import atomic_write_json, atomic_write_text, read_json
+from evalsuite.io import atomic_write_json, atomic_write_text, output_error, read_json
 from evalsuite.runs.layout import MANIFEST, METRICS, RECORDS
 from evalsuite.runs.manifest import IDENTITY_KEYS, SCHEMA_VERSION, Manifest
 from evalsuite.runs.reader import read_records
@@ -37,8 +37,8 @@ class RunWriter:
     path : path
         The run directory. A new one is created. An existing one is resumed when its manifest's
         identity (:data:`~evalsuite.runs.manifest.IDENTITY_KEYS`: kind, task, split, model hash,
-        decoding, limit, data hash, representations) matches, and refused otherwise; it is never
-        deleted.
+        decoding, limit, data hash, representations, batch size) matches, and refused otherwise;
+        it is never deleted.
     manifest : Manifest or mapping
         What the manifest records (docs/runs.md). ``schema_version``, ``status`` and the
         timestamps are managed here: ``started`` is kept from the run being resumed, else set now.
@@ -60,7 +60,10 @@ class RunWriter:
         existing: list[Record] = []
         if self.path.exists():
             existing = self._check_resumable()
-        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise output_error(self.path, err) from None
         # Rewrite without a torn tail, so appends start on a fresh line.
         if existing or self.records_path.exists():
             atomic_write_text(self.records_path, "".join(_line(r) for r in existing))
@@ -90,7 +93,8 @@ class RunWriter:
             if old_identity[key] != new_identity[key]:
                 raise UsageError(
                     f"--out {self.path}: existing run differs in '{key}' "
-                    f"({old_identity[key]!r} vs {new_identity[key]!r}); choose another --out"
+                    f"({old_identity[key]!r} vs {new_identity[key]!r}); resume with the same "
+                    "settings or choose another --out"
                 )
         if old.started is not None and self.manifest.started is None:
             self.manifest = replace(self.manifest, started=old.started)
@@ -116,10 +120,13 @@ class RunWriter:
         ]  # fmt: skip
         if not batch:
             return
-        with self.records_path.open("a", encoding="utf-8") as handle:
-            handle.write("".join(_line(r) for r in batch))
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            with self.records_path.open("a", encoding="utf-8") as handle:
+                handle.write("".join(_line(r) for r in batch))
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as err:
+            raise output_error(self.records_path, err) from None
         for record in batch:
             self._done[record.id] = record
 
