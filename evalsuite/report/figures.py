@@ -66,9 +66,11 @@ def plot_accuracy_coverage(
     ax.set_ylabel("accuracy on the kept answers")
     ax.grid(True, color="0.9", linewidth=0.6)
     if curves:  # below the axes, so no curve is hidden behind it
-        fig.legend(loc="outside lower center", ncols=2, fontsize="small", frameon=False)
+        legend = fig.legend(loc="outside lower center", ncols=2, fontsize="small", frameon=False)
+        for text in legend.get_texts():
+            text.set_parse_math(False)  # run names are text, never mathtext
     if title:
-        ax.set_title(title)
+        ax.set_title(title, parse_math=False)
     return fig
 
 
@@ -113,13 +115,16 @@ def plot_mutual_information(
             capsize=3,
             markersize=6,
         )
-    ax.set_yticks(positions, [f"{label}: {est.estimator}" for label, est in estimates])
+    # Run names are text, never mathtext: "$\\frac{$" in a name must not reach the parser.
+    ax.set_yticks(
+        positions, [f"{label}: {est.estimator}" for label, est in estimates], parse_math=False
+    )
     ax.set_ylim(-0.7, len(estimates) - 0.3)
     ax.axvline(0.0, color="0.6", linewidth=0.8)
     ax.set_xlabel("mutual information, label vs rationale representation (nats)")
     ax.grid(True, axis="x", color="0.9", linewidth=0.6)
     if title:
-        ax.set_title(title)
+        ax.set_title(title, parse_math=False)
     return fig
 
 

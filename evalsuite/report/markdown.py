@@ -11,7 +11,7 @@ from typing import Any
 
 from evalsuite.formatting import p_value_text
 from evalsuite.names import TEST_LABELS
-from evalsuite.report.tables import Table, render_markdown
+from evalsuite.report.tables import Table, markdown_escape, render_markdown
 
 __all__ = ["significance_line", "summary_markdown"]
 
@@ -37,9 +37,10 @@ def significance_line(comparison: Mapping[str, Any], alpha: float) -> str:
     McNemar's exact test p = 0.002 (Holm-adjusted p = 0.004), 200 paired examples."
     """
     c = comparison
-    head = f"- {c['task']}: {c['method']} vs {c['baseline']}"
+    md = markdown_escape
+    head = f"- {md(c['task'])}: {md(c['method'])} vs {md(c['baseline'])}"
     if c["test"] is None:
-        return f"{head}: {c['note']}."
+        return f"{head}: {md(c['note'])}."
     diff = 100 * c["difference"]
     if c["significant"]:
         verdict = "significantly better"
@@ -99,7 +100,10 @@ def summary_markdown(
             "",
         ]
     skipped = document["mi"]["skipped"]
-    lines += [f"- MI {s['estimator']} skipped for {s['run']}: {s['reason']}" for s in skipped]
+    md = markdown_escape
+    lines += [
+        f"- MI {md(s['estimator'])} skipped for {md(s['run'])}: {md(s['reason'])}" for s in skipped
+    ]
     lines += [""] if skipped else []
     lines += [
         "## Runs",
@@ -109,10 +113,9 @@ def summary_markdown(
     ]
     for f in made["runs"]:
         seed, decoding_seed = ("–" if v is None else v for v in (f["seed"], f["decoding_seed"]))
-        lines.append(
-            f"| {f['name']} | {f['method']} | {f['task']} | {f['split']} | {seed} | "
-            f"{decoding_seed} | {f['kind']} | {f['n']} | {f['status']} | {f['model'] or '–'} | "
-            f"{f['path']} |"
-        )
+        cells = [f["name"], f["method"], f["task"], f["split"], seed, decoding_seed, f["kind"],
+                 f["n"], f["status"], f["model"] or "–", f["path"]]  # fmt: skip
+        # Names and paths are the user's text: escaped, so a | or a newline cannot break the row.
+        lines.append("| " + " | ".join(md(str(cell)) for cell in cells) + " |")
     lines += ["", "## Figures", ""] + [f"- [{p}]({p})" for p in figures]
     return "\n".join(lines) + "\n"

@@ -96,7 +96,7 @@ def plot_reliability_diagram(
     if ece is not None:
         top.text(0.03, 0.96, f"ECE = {ece:.3f}", ha="left", va="top", transform=top.transAxes)
     if title:
-        fig.suptitle(title)
+        fig.suptitle(title, parse_math=False)  # a run name: never mathtext
 
     bottom.bar(
         left, curve.counts[keep], width=width, align="edge", color="0.6", edgecolor="black",
@@ -143,7 +143,7 @@ def plot_smooth_reliability_diagram(
     ax.set_xlabel("confidence")
     ax.set_ylabel("E[correct | confidence]")
     if title:
-        ax.set_title(title)
+        ax.set_title(title, parse_math=False)  # a run name: never mathtext
     return fig
 
 

@@ -8,10 +8,19 @@ so the LaTeX a paper pastes and the summary.md a person reads cannot disagree.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Cell", "Table", "latex_document", "latex_escape", "render_latex", "render_markdown"]
+__all__ = [
+    "Cell",
+    "Table",
+    "latex_document",
+    "latex_escape",
+    "markdown_escape",
+    "render_latex",
+    "render_markdown",
+]
 
 _LATEX_SPECIALS = {
     "\\": r"\textbackslash{}",
@@ -38,6 +47,26 @@ def latex_escape(text: str) -> str:
     'dss\\\\_seed-1 \\\\& 50\\\\%'
     """
     return "".join(_LATEX_SPECIALS.get(char, char) for char in text)
+
+
+_MARKDOWN_SPECIALS = frozenset("\\`*[]<>~|")
+"""Characters that start Markdown inline syntax or end a table cell; each is backslash-escaped."""
+_EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+"""An underscore that can open or close emphasis; one inside a word (dss_seed_1) cannot."""
+
+
+def markdown_escape(text: str) -> str:
+    """Plain text (run, method, task names) as one line of Markdown that renders as itself.
+
+    A ``|`` would end a table cell and a newline the table row, so names are escaped before they
+    reach summary.md; line breaks become spaces. Underscores inside a word stay as they are.
+
+    >>> print(markdown_escape("dss|v2\\nseed *1* _x_ dss_seed_1"))
+    dss\\|v2 seed \\*1\\* \\_x\\_ dss_seed_1
+    """
+    one_line = " ".join(text.splitlines())
+    escaped = "".join(f"\\{char}" if char in _MARKDOWN_SPECIALS else char for char in one_line)
+    return _EDGE_UNDERSCORE.sub(r"\\_", escaped)
 
 
 @dataclass(frozen=True)
@@ -143,7 +172,7 @@ def render_markdown(table: Table) -> str:
     lines = [
         f"**{table.caption}**",
         "",
-        "| Method | " + " | ".join(table.columns) + " |",
+        "| Method | " + " | ".join(markdown_escape(c) for c in table.columns) + " |",
         "|---|" + "---|" * len(table.columns),
     ]
     for row in table.rows:
@@ -151,9 +180,9 @@ def render_markdown(table: Table) -> str:
             _cell_text(table.cells.get((row, c)), table.digits, bold=row in best[c], latex=False)
             for c in table.columns
         ]
-        lines.append(f"| {row} | " + " | ".join(cells) + " |")
+        lines.append(f"| {markdown_escape(row)} | " + " | ".join(cells) + " |")
     if table.footnote:
-        lines += ["", table.footnote]
+        lines += ["", markdown_escape(table.footnote)]
     return "\n".join(lines) + "\n"
 
 

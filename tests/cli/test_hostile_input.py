@@ -212,3 +212,56 @@ def test_report_removes_staging_dirs_of_killed_builds_only(tmp_path, cli):
     assert not dead.exists()
     assert all(p.is_dir() for p in (live, elsewhere, unknown_owner, other_report))
     assert not [p for p in tmp_path.glob(f".paper.*{os.getpid()}@*")]  # its own is renamed
+
+
+# --- Names reaching a parser -----------------------------------------------------------------
+
+HOSTILE_NAME = "dss $\\frac{$ | *x*\nseed_1"
+"""Mathtext that does not parse, a table-cell end, emphasis and a line break in one name."""
+
+
+def _confident_run(path: Path, name: str) -> Path:
+    records = [record(i, confidence=0.55 + i / 50, correct=i % 3 != 0) for i in range(12)]
+    return write_run(path, records, name=name)
+
+
+def test_hostile_run_name_in_metrics_figures(tmp_path, cli):
+    # Regression: the name went to matplotlib as mathtext and "$\frac{$" crashed the drawing.
+    run = _confident_run(tmp_path / "run", HOSTILE_NAME)
+    result = cli("metrics", run, "--figures", tmp_path / "figures")
+    assert result.code == 0, result.err
+    assert (tmp_path / "figures" / "reliability.png").stat().st_size > 0
+    assert (tmp_path / "figures" / "reliability_smooth.pdf").stat().st_size > 0
+
+
+def test_hostile_run_name_in_the_explorer_figure(tmp_path):
+    from evalsuite.report.explorer import load_run, reliability_png
+
+    loaded = load_run(_confident_run(tmp_path / "run", HOSTILE_NAME))
+    png = reliability_png(loaded.records, title=loaded.name)
+    assert png is not None and png.startswith(b"\x89PNG")
+
+
+def test_hostile_method_name_in_report_figures_and_summary(tmp_path, cli):
+    # Regression: "$\frac{$" crashed the report's figures; a "|" or a newline in a method name
+    # split summary.md's table rows.
+    first = _confident_run(tmp_path / "a", "a")
+    second = _confident_run(tmp_path / "b", "b")
+    out = tmp_path / "report"
+    result = cli("report", first, second, "--out", out, "--method", f"a={HOSTILE_NAME}",
+                 "--method", "b=plain")  # fmt: skip
+    assert result.code == 0, result.err
+    assert any(p.name.startswith("accuracy_coverage") for p in (out / "figures").iterdir())
+    summary = (out / "summary.md").read_text()
+    escaped = r"dss $\\frac{$ \| \*x\* seed_1"
+    assert f"| {escaped} |" in summary
+    header = None
+    for line in summary.splitlines():
+        if not line.startswith("|"):
+            header = None  # a table ended
+        elif header is None:
+            header = line
+        else:  # every row has as many unescaped cell separators as its table's header
+            assert line.replace(r"\|", "").count("|") == header.count("|"), line
+    table = json.loads((out / "report.json").read_text())["main"]
+    assert HOSTILE_NAME in table["methods"]  # the data keeps the name as given
