@@ -24,16 +24,17 @@ def _unique_names(paths: Sequence[str], names: Sequence[str]) -> list[str]:
 
 
 def _check_one_task(runs: Sequence[Run]) -> None:
-    """Refuse runs of different tasks: their ids and golds may match by chance (a SVAMP run and
-    an arith run both number their examples), which would pair unrelated examples."""
-    named = [(r, r.manifest.task) for r in runs if r.manifest.task is not None]
-    first = next(iter(named), None)
-    for run, task in named:
-        if first is not None and task != first[1]:
-            raise DataError(
-                f"run {run.path} is task '{task}' but run {first[0].path} is task "
-                f"'{first[1]}'; runs of different tasks are not compared"
-            )
+    """Refuse runs of different tasks or splits: their ids and golds may match by chance (a SVAMP
+    run and an arith run both number their examples), which would pair unrelated examples."""
+    for key in ("task", "split"):
+        named = [(r, getattr(r.manifest, key)) for r in runs if getattr(r.manifest, key) is not None]
+        first = next(iter(named), None)
+        for run, value in named:
+            if first is not None and value != first[1]:
+                raise DataError(
+                    f"run {run.path} is {key} '{value}' but run {first[0].path} is {key} "
+                    f"'{first[1]}'; runs of different {key}s are not compared"
+                )
 
 
 def compare_runs(

@@ -265,3 +265,26 @@ def test_hostile_method_name_in_report_figures_and_summary(tmp_path, cli):
             assert line.replace(r"\|", "").count("|") == header.count("|"), line
     table = json.loads((out / "report.json").read_text())["main"]
     assert HOSTILE_NAME in table["methods"]  # the data keeps the name as given
+
+
+# --- Runs that do not belong together --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("task", "split", "differs"), [("svamp", "test", "task"), ("arith", "valid", "split")]
+)
+def test_compare_refuses_runs_of_another_task_or_split(tmp_path, cli, task, split, differs):
+    # Regression: a SVAMP run and an arith run whose ids and golds matched were compared (exit 0).
+    records = [record(i, correct=i % 2 == 0) for i in range(10)]
+    arith = write_run(tmp_path / "arith", records, task="arith")
+    other = write_run(tmp_path / "other", records, task=task)
+    if split != "test":
+        manifest = json.loads((other / "manifest.json").read_text())
+        (other / "manifest.json").write_text(json.dumps({**manifest, "split": split}))
+    theirs, ours = (task, "arith") if differs == "task" else (split, "test")
+    message = f"run {other} is {differs} '{theirs}' but run {arith} is {differs} '{ours}'"
+    assert_one_line_error(cli("compare", arith, other), message, f"different {differs}s")
+    result = cli("compare", "--group", f"a={arith}", "--group", f"b={other}")
+    assert_one_line_error(result, message)
+    same = write_run(tmp_path / "same", records, task="arith")
+    assert cli("compare", arith, same).code == 0
