@@ -100,6 +100,27 @@ def test_a_different_run_in_out_is_refused(reference, tmp_path, cli):
     assert "Traceback" not in result.err
 
 
+def test_a_resume_with_another_batch_size_is_refused(reference, tmp_path, cli):
+    # Regression: a run started with --batch-size 4 and resumed with 32 was accepted, and its
+    # metrics equalled neither uninterrupted run (batches pad to their longest input).
+    copy = tmp_path / "partial"
+    shutil.copytree(reference, copy)
+    records = (copy / "records.jsonl").read_text().splitlines(keepends=True)
+    (copy / "records.jsonl").write_text("".join(records[:5]))
+    manifest = json.loads((copy / "manifest.json").read_text())
+    (copy / "manifest.json").write_text(json.dumps({**manifest, "status": "partial"}))
+    ckpt = manifest["model"]["path"]
+    args = _score_args(ckpt, copy)
+    args[args.index("--batch-size") + 1] = str(int(BATCH) + 3)
+    result = cli(*args)
+    assert result.code == 2
+    assert result.err.strip() == (
+        f"evalsuite: error: --out {copy}: existing run differs in 'batch_size' ({int(BATCH)} vs "
+        f"{int(BATCH) + 3}); resume with the same settings or choose another --out"
+    )
+    assert (copy / "records.jsonl").read_text() == "".join(records[:5])
+
+
 def _broken(src: Path, dst: Path, damage: str) -> Path:
     shutil.copytree(src, dst)
     if damage == "no tokenizer":
