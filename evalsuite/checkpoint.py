@@ -49,6 +49,7 @@ class PromptFormat:
     max_target_length: int = 256
 
     def __post_init__(self) -> None:
+        self._check_types()
         names.RECIPES.check(self.recipe)
         names.OUTPUT_FORMATS.check(self.output)
         if self.output == "multitask" and self.rationale_prefix is None:
@@ -58,6 +59,26 @@ class PromptFormat:
                 "a socratic prompt format needs path_prefixes for exactly 'decompose' and "
                 f"'solve' (its two students' directories), got {sorted(self.path_prefixes)}"
             )
+
+    def _check_types(self) -> None:
+        """A manifest edited by hand (``max_input_length: "lots"``) fails here, not in the
+        tokenizer."""
+        for name in ("recipe", "task", "output", "label_prefix"):
+            if not isinstance(getattr(self, name), str):
+                raise UsageError(f"field '{name}' must be a string, got {getattr(self, name)!r}")
+        if self.rationale_prefix is not None and not isinstance(self.rationale_prefix, str):
+            raise UsageError(
+                f"field 'rationale_prefix' must be a string or null, got {self.rationale_prefix!r}"
+            )
+        prefixes = self.path_prefixes
+        if not isinstance(prefixes, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in prefixes.items()
+        ):
+            raise UsageError(f"field 'path_prefixes' must map names to strings, got {prefixes!r}")
+        for name in ("max_input_length", "max_target_length"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise UsageError(f"field '{name}' must be a positive integer, got {value!r}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for the manifest."""

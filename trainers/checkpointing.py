@@ -20,8 +20,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ import torch
 from evalsuite.checkpoint import TRAIN_MANIFEST
 from evalsuite.errors import UsageError
 from evalsuite.io import atomic_write_json, read_json
+from evalsuite.model_loading import quiet_transformers
 from trainers.config import TrainConfig, config_differences
 
 __all__ = [
@@ -79,20 +78,6 @@ def claim_output(out: Path, config: TrainConfig) -> bool:
             "same options or choose a new directory"
         )
     return True
-
-
-@contextmanager
-def quiet_transformers() -> Iterator[None]:
-    """No "Writing model shards" / "Loading weights" bars: the loop shows its own progress."""
-    from transformers.utils import logging
-
-    was_enabled = logging.is_progress_bar_enabled()
-    logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            logging.enable_progress_bar()
 
 
 def _replace_files(source: Path, target: Path) -> None:

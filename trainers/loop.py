@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from evalsuite.errors import UsageError
 from evalsuite.io import atomic_write_json
+from evalsuite.model_loading import load_pretrained
 from evalsuite.provenance import now_iso
 from evalsuite.tasks import ANSWER_MARKER, get_task
 from trainers.batching import EncodedSplit, batch_indices, collate, encode_pairs, shard
@@ -28,7 +29,6 @@ from trainers.checkpointing import (
     claim_output,
     latest_state,
     load_state,
-    quiet_transformers,
     save_model,
     save_state,
     write_manifest,
@@ -140,10 +140,10 @@ def _student(
     torch.manual_seed(config.seed)  # the same initial weights in every process and every run
     model: Any
     if state_dir is not None:
-        with quiet_transformers():
-            model = T5ForConditionalGeneration.from_pretrained(
-                state_dir, local_files_only=True, dtype=torch.float32
-            )
+        # Safetensors only: a pytorch_model.bin planted in the state directory is never read.
+        model = load_pretrained(
+            T5ForConditionalGeneration, state_dir, what="resume state", dtype=torch.float32
+        )
     elif config.model == "tiny":
         model = tiny_model(tokenizer, config.tiny)
     else:
@@ -163,8 +163,12 @@ def _optimizer(module: torch.nn.Module, config: TrainConfig) -> torch.optim.Opti
     return torch.optim.AdamW(groups, lr=config.lr, betas=(0.9, 0.999), eps=1e-8, fused=fused)
 
 
-def _encode(recipe: Recipe, examples: list[Any], tokenizer: Any, config: TrainConfig) -> Any:
-    pairs = [recipe.pairs(e, training_label(e, config.label_source)) for e in examples]
+def _pairs(recipe: Recipe, examples: list[Any], config: TrainConfig) -> list[Any]:
+    """The recipe's (input, target) pairs of every example; a bad example raises here."""
+    return [recipe.pairs(e, training_label(e, config.label_source)) for e in examples]
+
+
+def _encode(pairs: list[Any], tokenizer: Any, config: TrainConfig) -> Any:
     return encode_pairs(
         pairs,
         tokenizer,
@@ -231,13 +235,18 @@ def _train(config: TrainConfig, ctx: Distributed, recipe: Recipe | None = None) 
         valid=recipe.training_examples(data.valid),
     )
 
+    # Every example is turned into its training pairs before anything is written, so data the
+    # recipe refuses leaves no train_config.json or tokenizer behind in --out.
+    train_pairs = _pairs(recipe, data.train, config)
+    valid_pairs = _pairs(recipe, data.valid, config)
+
     # ---------------------------------------------------------------- student and optimizer
     if ctx.is_main:
         atomic_write_json(out / CONFIG_FILE, config.to_dict())
     tokenizer, model = _student(config, out, data, ctx, state_dir, recipe)
     pad_id = tokenizer.pad_token_id
-    train_set: EncodedSplit = _encode(recipe, data.train, tokenizer, config)
-    valid_set: EncodedSplit = _encode(recipe, data.valid, tokenizer, config)
+    train_set: EncodedSplit = _encode(train_pairs, tokenizer, config)
+    valid_set: EncodedSplit = _encode(valid_pairs, tokenizer, config)
     # Labels are short: decode a few tokens past the longest training label, not 256.
     max_new_tokens = min(config.max_target_length, train_set.longest_target("label") + 8)
 

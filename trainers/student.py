@@ -153,6 +153,8 @@ def load_student(path: str | Path, *, dtype: Any = None) -> Any:
     """
     from transformers import AutoTokenizer, T5ForConditionalGeneration
 
+    from evalsuite.model_loading import load_pretrained, quiet_transformers
+
     root = Path(path)
     if not root.is_dir():
         raise UsageError(f"--model {root}: not a local checkpoint directory")
@@ -164,8 +166,9 @@ def load_student(path: str | Path, *, dtype: Any = None) -> Any:
             "convert them with safetensors first)"
         )
     options = {"dtype": dtype} if dtype is not None else {}
-    model = T5ForConditionalGeneration.from_pretrained(
-        root, local_files_only=True, use_safetensors=True, trust_remote_code=False, **options
-    )
-    tokenizer = AutoTokenizer.from_pretrained(root, local_files_only=True, trust_remote_code=False)
+    model = load_pretrained(T5ForConditionalGeneration, root, what="--model", **options)
+    with quiet_transformers():
+        tokenizer = AutoTokenizer.from_pretrained(
+            root, local_files_only=True, trust_remote_code=False
+        )
     return model, tokenizer

@@ -135,6 +135,8 @@ def _alpha(args: argparse.Namespace) -> float:
         raise UsageError(f"--lam {args.lam}: only recipe mixed has lam (use --alpha for dss, mi)")
     if args.alpha != 0.5:
         raise UsageError("--lam and --alpha set the same weight for recipe mixed; give one")
+    if not 0.0 <= args.lam <= 1.0:  # checked here: the config would name it --alpha
+        raise UsageError(f"--lam must be a number in [0.0, 1.0], got {args.lam}")
     return float(args.lam)
 
 

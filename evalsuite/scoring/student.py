@@ -265,26 +265,19 @@ def load_student(
     DataError
         One line naming the checkpoint when transformers cannot load it.
     """
-    from safetensors import SafetensorError
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
-    from transformers.utils import logging
 
-    # The scorer shows its own progress; no "Loading weights" bar from transformers.
-    bar_was_enabled = logging.is_progress_bar_enabled()
-    logging.disable_progress_bar()
+    from evalsuite.model_loading import load_pretrained, quiet_transformers
+
+    model = load_pretrained(AutoModelForSeq2SeqLM, path, what="checkpoint")
     try:
-        model = AutoModelForSeq2SeqLM.from_pretrained(
-            path, local_files_only=True, use_safetensors=True, trust_remote_code=False
-        )
-        tokenizer = AutoTokenizer.from_pretrained(
-            path, local_files_only=True, trust_remote_code=False
-        )
-    except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as err:
+        with quiet_transformers():
+            tokenizer = AutoTokenizer.from_pretrained(
+                path, local_files_only=True, trust_remote_code=False
+            )
+    except (OSError, ValueError, KeyError, RuntimeError) as err:
         first = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        raise DataError(f"checkpoint {path}: cannot load the model ({first})") from None
-    finally:
-        if bar_was_enabled:
-            logging.enable_progress_bar()
+        raise DataError(f"checkpoint {path}: cannot load the tokenizer ({first})") from None
     return Student(model, tokenizer, device=device, max_input_length=max_input_length)
 
 

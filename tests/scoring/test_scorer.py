@@ -132,6 +132,15 @@ def _broken(src: Path, dst: Path, damage: str) -> Path:
         (dst / "model.safetensors").write_bytes(data[:200])
     elif damage == "pickled weights":
         (dst / "model.safetensors").rename(dst / "pytorch_model.bin")
+    elif damage in ("wider config", "deeper config"):
+        config = json.loads((dst / "config.json").read_text())
+        key = "d_ff" if damage == "wider config" else "num_layers"
+        config[key] = config[key] * 2
+        (dst / "config.json").write_text(json.dumps(config))
+    elif damage == "manifest field of the wrong type":
+        manifest = json.loads((dst / "train_manifest.json").read_text())
+        manifest["prompt"]["max_input_length"] = "lots"
+        (dst / "train_manifest.json").write_text(json.dumps(manifest))
     return dst
 
 
@@ -142,8 +151,10 @@ def _broken(src: Path, dst: Path, damage: str) -> Path:
         ("no manifest", r"train_manifest.json: checkpoint has no train_manifest.json"),
         ("truncated weights", r"cannot load the model \(Error while deserializing header"),
         ("pickled weights", r"no safetensors weights \(pickled .bin weights are refused\)"),
+        ("manifest field of the wrong type",
+         r"field 'prompt': field 'max_input_length' must be a positive integer, got 'lots'"),
     ],
-)
+)  # fmt: skip
 def test_a_broken_checkpoint_exits_2_in_one_line(checkpoints, tmp_path, cli, damage, message):
     ckpt = _broken(checkpoints["dss"], tmp_path / "ckpt", damage)
     out = tmp_path / "run"
@@ -152,6 +163,31 @@ def test_a_broken_checkpoint_exits_2_in_one_line(checkpoints, tmp_path, cli, dam
     lines = result.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("evalsuite: error: ")
     assert __import__("re").search(message, lines[0]), lines[0]
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("wider config", "config.json does not match the weights: some tensor shapes differ"),
+        ("deeper config", "does not match the weights (9 missing tensors, e.g. encoder.block.1."),
+    ],
+)
+def test_weights_that_do_not_fit_the_config_are_one_line(checkpoints, tmp_path, damage, message):
+    # Regression: exit 2 came only after 7-29 lines of transformers' load report; and a config
+    # with more layers than the weights loaded with the missing ones initialised at random.
+    # A subprocess, so that whatever transformers writes to the real stderr is seen.
+    ckpt = _broken(checkpoints["dss"], tmp_path / "ckpt", damage)
+    out = tmp_path / "run"
+    done = subprocess.run(
+        [sys.executable, "-m", "evalsuite", *_score_args(ckpt, out)],
+        capture_output=True, text=True, env=ENV, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        f"evalsuite: error: checkpoint {ckpt}: " + done.stderr.split(f"{ckpt}: ", 1)[-1].strip()
+    ]
+    assert message in done.stderr
     assert not out.exists()
 
 

@@ -87,3 +87,19 @@ def test_format_number_is_canonical() -> None:
     assert format_number(-3.0) == "-3"
     assert format_number(2.5) == "2.5"
     assert format_number(1 / 3) == "0.3333333333"
+
+
+def test_a_chain_of_1200_additions_is_evaluated_not_a_recursion_error():
+    # Regression: a label of 1,200 chained additions in a user's JSONL hit the recursive
+    # evaluator's depth limit; the walk keeps its own stack now.
+    chain = " + ".join(["1.0"] * 1200)
+    assert evaluate_expression(chain) == 1200.0
+    assert evaluate_expression(f"( {chain} ) - 200") == 1000.0
+    assert evaluate_expression("-" * 999 + "2") == -2.0
+    assert evaluate_expression(" - ".join(["2"] * 1500)) == 2.0 - 2 * 1499
+
+
+def test_nesting_beyond_the_parser_or_the_length_limit_is_a_non_match():
+    assert evaluate_expression("(" * 300 + "1" + ")" * 300) is None  # parser: too many parens
+    assert evaluate_expression("+".join(["1"] * 6000)) is None  # over MAX_EXPRESSION_CHARS
+    assert evaluate_expression("-" * 5000 + "1") is None  # parser: recursion in ast building

@@ -195,3 +195,51 @@ def test_model_directories_that_are_not_loadable_are_refused(train_cli, tmp_path
         (model_dir / name).write_text("{}")
     result, _ = train_cli("dss", "--model", str(model_dir), "--max-steps", "1")
     assert result.code == 2 and message in result.err and result.err.count("\n") == 1
+
+
+def test_resume_state_is_read_from_safetensors_only(train_cli, tmp_path, monkeypatch):
+    # Regression: the loop resumed with from_pretrained(state_dir) without use_safetensors, so a
+    # pytorch_model.bin planted in state/step-N was unpickled.
+    options = ("standard", "--max-steps", "3", "--eval-every", "3")
+    real_get_lr = trainers.loop.get_lr
+
+    def interrupt_at_second_step(it, **kwargs):
+        if it == 1:
+            raise KeyboardInterrupt
+        return real_get_lr(it, **kwargs)
+
+    monkeypatch.setattr(trainers.loop, "get_lr", interrupt_at_second_step)
+    result, out = train_cli(*options, out=tmp_path / "run")
+    assert result.code == 130
+    monkeypatch.setattr(trainers.loop, "get_lr", real_get_lr)
+    (state,) = (out / "state").iterdir()
+    torch.save(weights(state), state / "pytorch_model.bin")
+    (state / "model.safetensors").unlink()
+    result, _ = train_cli(*options, out=out)
+    assert result.code == 2
+    assert result.err.strip() == (
+        f"evalsuite: error: resume state {state}: no safetensors weights (pickled .bin "
+        "weights are refused)"
+    )
+
+
+def test_data_the_recipe_refuses_leaves_nothing_behind(cli, tmp_path):
+    # Regression: a run refused for bad data left CKPT/train_config.json (and the tokenizer).
+    rows = tmp_path / "rows.jsonl"
+    lines = [json.dumps({"input": f"{i} + 1", "label": f"( {i}.0 + 1.0 )"}) for i in range(12)]
+    rows.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "ckpt"
+    result = cli("train", "dss", "--task", "svamp", "--data-dir", rows, "--out", out,
+                 "--max-steps", "1")  # fmt: skip
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "no teacher rationale; recipe 'dss' trains on the teacher's rationales" in result.err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("lam", ["2", "-0.5", "nan"])
+def test_lam_out_of_range_is_named_lam(train_cli, lam):
+    # Regression: `train mixed --lam 2` was refused as "--alpha must be ...".
+    result, out = train_cli("mixed", f"--lam={lam}")
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert f"--lam must be a number in [0.0, 1.0], got {float(lam)}" in result.err
+    assert not out.exists()
