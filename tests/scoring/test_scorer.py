@@ -260,3 +260,14 @@ def test_progress_on_stderr_and_the_default_out(checkpoints, tmp_path, cli, monk
     run = read_run(tmp_path / run_dir)
     assert run.complete and not (tmp_path / run_dir / "representations.npz").exists()
     assert run.manifest.representations is False
+
+
+def test_an_unwritable_out_is_one_line(checkpoints, tmp_path, cli):
+    # Regression: an output path the system refuses gave an OSError traceback. A path below a
+    # regular file stands in for a read-only file system (tests run as root, where chmod does
+    # not stop writes).
+    wall = tmp_path / "a-file"
+    wall.write_text("")
+    result = cli(*_score_args(checkpoints["dss"], wall / "run"))
+    assert result.code == 2
+    assert result.err == f"evalsuite: error: {wall / 'run'}: cannot write (Not a directory)\n"

@@ -243,3 +243,13 @@ def test_lam_out_of_range_is_named_lam(train_cli, lam):
     assert result.code == 2 and result.err.count("\n") == 1
     assert f"--lam must be a number in [0.0, 1.0], got {float(lam)}" in result.err
     assert not out.exists()
+
+
+def test_an_unwritable_out_is_one_line(train_cli, tmp_path):
+    # Regression: an output path the system refuses gave an OSError traceback. A path below a
+    # regular file stands in for a read-only file system (tests run as root).
+    wall = tmp_path / "a-file"
+    wall.write_text("")
+    result, out = train_cli("standard", "--max-steps", "1", out=wall / "ckpt")
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert f"{out / 'train_config.json'}: cannot write (Not a directory: {out})" in result.err
