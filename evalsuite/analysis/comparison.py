@@ -27,7 +27,9 @@ def _check_one_task(runs: Sequence[Run]) -> None:
     """Refuse runs of different tasks or splits: their ids and golds may match by chance (a SVAMP
     run and an arith run both number their examples), which would pair unrelated examples."""
     for key in ("task", "split"):
-        named = [(r, getattr(r.manifest, key)) for r in runs if getattr(r.manifest, key) is not None]
+        named = [
+            (r, getattr(r.manifest, key)) for r in runs if getattr(r.manifest, key) is not None
+        ]
         first = next(iter(named), None)
         for run, value in named:
             if first is not None and value != first[1]:

@@ -64,7 +64,7 @@ def test_missing_required_fields_and_bad_lines(tmp_path) -> None:
         read_run(run)
     run = _write_lines(tmp_path / "u", [])
     (run / "records.jsonl").write_bytes(b'{"id": "\xff"}\n')
-    with pytest.raises(DataError, match=r"u/records\.jsonl: not UTF-8 text"):
+    with pytest.raises(DataError, match=r"u/records\.jsonl line 1: not UTF-8 text"):
         read_run(run)
 
 
