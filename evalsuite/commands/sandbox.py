@@ -23,7 +23,8 @@ import json
 from pathlib import Path
 
 from evalsuite.commands.common import add_json_argument, print_json
-from evalsuite.errors import DataError, UsageError
+from evalsuite.errors import UsageError
+from evalsuite.io import read_text
 
 NAME = "sandbox"
 HELP = "run one program-of-thought file in the sandbox (exit 0 even when the program fails)"
@@ -49,13 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def read_program(path: Path) -> str:
-    """The program text; DataError naming the file when it cannot be read."""
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: not UTF-8 text") from None
+    """The program text; DataError naming the file when it cannot be read (missing, a
+    directory, not UTF-8: :func:`evalsuite.io.read_text`)."""
+    return read_text(path)
 
 
 def run(args: argparse.Namespace) -> int:

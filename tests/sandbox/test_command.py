@@ -88,7 +88,8 @@ def test_print_json_writes_one_whole_document_even_for_text_stdout_cannot_encode
     ("content", "options", "message"),
     [
         (None, (), "{path}: file not found"),
-        (b"ans = '\xff'", (), "{path}: not UTF-8 text"),
+        (b"ans = '\xff'", (), "{path} line 1: not UTF-8 text (byte 0xff); save the file as UTF-8"),
+        ("directory", (), "{path}: is a directory, expected a file"),
         (b"ans = 1", ("--timeout", "-1"),
          "--timeout: timeout_s must be in (0, 3600] seconds, got -1.0"),
         (b"ans = 1", ("--memory-mb", "8"),
@@ -96,10 +97,12 @@ def test_print_json_writes_one_whole_document_even_for_text_stdout_cannot_encode
     ],
 )  # fmt: skip
 def test_cli_errors_are_one_line_exit_2(
-    cli, tmp_path: Path, content: bytes | None, options: tuple[str, ...], message: str
+    cli, tmp_path: Path, content: bytes | str | None, options: tuple[str, ...], message: str
 ) -> None:
     path = tmp_path / "pot.py"
-    if content is not None:
+    if content == "directory":
+        path.mkdir()
+    elif content is not None:
         path.write_bytes(content)
     result = cli("sandbox", path, *options)
     assert result.code == 2 and result.out == ""
