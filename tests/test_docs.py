@@ -205,6 +205,15 @@ def test_analysis_tasks_and_data_never_load_a_model() -> None:
     assert not _violations(_modules(*readers), MODEL_STACK)
 
 
+def test_architecture_names_every_package_and_top_level_module() -> None:
+    """A new package or top-level module of evalsuite gets its row in docs/architecture.md."""
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    parts = [p.parent for p in PACKAGE.glob("*/__init__.py")]
+    parts += [p for p in PACKAGE.glob("*.py") if p.name != "__init__.py"]
+    missing = sorted(f"evalsuite/{p.name}" for p in parts if f"`evalsuite/{p.name}" not in text)
+    assert not missing, f"docs/architecture.md does not describe {missing}"
+
+
 def test_dependency_check_sees_nested_and_relative_imports(tmp_path: Path) -> None:
     """The checks above can fail: a function-level import and a relative one are both seen."""
     source = "def f():\n    import torch.nn\n    from . import rates\n    from ..scoring import x\n"
