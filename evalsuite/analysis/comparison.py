@@ -47,6 +47,7 @@ def compare_runs(
     intersect: bool,
     seed: int,
     n_resamples: int,
+    alpha: float = 0.05,
 ) -> dict[str, Any]:
     """Read the runs and compare them (:func:`evalsuite.metrics.comparison.compare_records`)."""
     from evalsuite.metrics.comparison import compare_records
@@ -54,6 +55,8 @@ def compare_runs(
 
     if n_resamples < 1:
         raise UsageError(f"--n-resamples: must be a positive integer, got {n_resamples}")
+    if not 0.0 < alpha < 1.0:
+        raise UsageError(f"--alpha: must be between 0 and 1 (exclusive), got {alpha:g}")
     if not groups and len(run_paths) < 2:
         raise UsageError(
             f"compare needs at least two runs (got {len(run_paths)}) or --group NAME=RUN,RUN,..."
@@ -78,6 +81,7 @@ def compare_runs(
         intersect=intersect,
         n_resamples=n_resamples,
         rng=seed,
+        alpha=alpha,
         hint=INTERSECT_HINT,
     )
     for entry, run in zip(result["runs"], loaded, strict=True):

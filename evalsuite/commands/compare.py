@@ -3,10 +3,12 @@
 Runs are aligned by example id; runs over different examples (or with different gold labels)
 are refused with a message naming an id, unless --intersect keeps the shared examples.
 
-Two runs: accuracy difference with the chosen paired test (--test), plus the paired bootstrap
-of the ECE difference when both runs have confidences. Three or more: Cochran's Q, then every
-pair with the chosen test and Holm-adjusted p-values. --group NAME=RUN,RUN,... gathers runs of
-one system over several seeds: mean +- sd of accuracy, and Welch's t-test across seeds.
+Two runs: accuracy difference with its paired bootstrap interval (the same whatever --test) and
+the decision of the chosen paired test (--test) at --alpha, with the method, B and the number
+of shared examples; plus the paired bootstrap of the ECE difference when both runs have
+confidences. Three or more: Cochran's Q, then every pair with the chosen test and Holm-adjusted
+p-values. --group NAME=RUN,RUN,... gathers runs of one system over several seeds: mean and sd
+of accuracy, and Welch's t-test across seeds. Resampling p-values are at least 1/(B+1).
 
   evalsuite compare runs/dss runs/standard
   evalsuite compare runs/a runs/b runs/c --test mcnemar --json
@@ -22,8 +24,8 @@ from typing import Any
 
 from evalsuite.commands.common import add_json_argument, print_json
 from evalsuite.errors import UsageError
-from evalsuite.formatting import format_rate, p_value_text
-from evalsuite.names import PAIRED_TESTS
+from evalsuite.formatting import format_rate, interval_text, p_value_text
+from evalsuite.names import GROUP_TEST, PAIRED_TESTS, TEST_LABELS
 
 NAME = "compare"
 HELP = "paired significance tests between runs of the same examples"
@@ -49,6 +51,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=RUN,RUN,...",
         help="runs of one system over several seeds (repeatable)",
     )
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=0.05,
+        help="level of the decisions, and 1 - the level of the intervals (default 0.05)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the resampling tests")
     parser.add_argument(
         "--n-resamples",
@@ -73,6 +81,36 @@ def parse_groups(specs: Sequence[str]) -> list[tuple[str, list[str]]]:
     return groups
 
 
+def _method(row: dict[str, Any], label: str | None = None) -> str:
+    """How a test row was obtained: ``paired bootstrap, B = 10000, n = 200 shared``."""
+    parts = [label or TEST_LABELS.get(row["test"], row["test"])]
+    if row.get("n_resamples"):
+        parts.append(f"B = {row['n_resamples']}")
+    unit = "runs" if row["test"] == GROUP_TEST else "shared"
+    parts.append(f"n = {row.get('n_shared', row['n'])} {unit}")
+    return ", ".join(parts)
+
+
+def _difference_line(pair: dict[str, Any], what: str, scale: float, digits: int) -> str:
+    """``a - b: accuracy difference +30.00 pts [+23.00, +37.00] (paired bootstrap 95 % ...)``."""
+    unit = " pts" if scale == 100 else ""
+    line = f"{pair['a']} - {pair['b']}: {what} difference {scale * pair['difference']:+.{digits}f}"
+    line += unit
+    if pair.get("low") is not None:
+        interval = pair.get("interval") or {
+            "level": 1 - pair["alpha"],
+            "method": "paired bootstrap percentile",
+        }
+        ends = interval_text(scale * pair["low"], scale * pair["high"], digits=digits, signed=True)
+        line += f" {ends} ({interval['method']} {100 * interval['level']:g} % interval)"
+    return line
+
+
+def _decision_line(row: dict[str, Any], label: str | None = None) -> str:
+    """``significant at alpha = 0.05 (paired bootstrap, B = 10000, n = 200 shared), p = ...``."""
+    return f"  {row['decision']} ({_method(row, label)}), p {p_value_text(row['p_value'])}"
+
+
 def print_comparison(result: dict[str, Any]) -> None:
     """The readable form of a comparison result (what `evalsuite compare` prints)."""
     dropped = result["dropped"]
@@ -82,51 +120,54 @@ def print_comparison(result: dict[str, Any]) -> None:
             f" (--intersect dropped {dropped['missing'] + dropped['gold_differs']}: "
             f"{dropped['missing']} not in every run, {dropped['gold_differs']} with differing gold)"
         )
-    print(f"{result['n']} paired examples{note}")
+    print(f"{result['n']} shared examples, paired by id{note}")
     width = max(len(r["name"]) for r in result["runs"])
     for run in result["runs"]:
         print(f"  {run['name']:<{width}}  accuracy {format_rate(run['accuracy'])}")
 
     pair = result.get("pair")
     if pair:
-        line = f"{pair['a']} - {pair['b']}: accuracy difference {100 * pair['difference']:+.2f} pts"
-        if pair["low"] is not None:
-            line += f" [{100 * pair['low']:+.2f}, {100 * pair['high']:+.2f}]"
         extra = ""
         if "only_a_correct" in pair:
-            extra = f" (b={pair['only_a_correct']}, c={pair['only_b_correct']})"
-        p = p_value_text(pair["p_value"], pair.get("n_resamples"))
-        print(f"{line}, {pair['test']} p {p}{extra}")
+            extra = f"; only a right: {pair['only_a_correct']}, only b: {pair['only_b_correct']}"
+        print(_difference_line(pair, "accuracy", 100, 2))
+        print(_decision_line(pair) + extra)
         ece = result.get("ece_pair")
         if ece:
-            print(
-                f"{ece['a']} - {ece['b']}: ECE difference {ece['difference']:+.4f} "
-                f"[{ece['low']:+.4f}, {ece['high']:+.4f}], paired bootstrap p "
-                f"{p_value_text(ece['p_value'], ece.get('n_resamples'))}"
-            )
+            print(_difference_line(ece, "ECE", 1, 4))
+            print(_decision_line(ece, "paired bootstrap of the ECE difference"))
         else:
             print("ECE difference: n/a (not every paired record has a confidence)")
     if "cochran_q" in result:
         q = result["cochran_q"]
-        print(f"Cochran's Q = {q['statistic']:.3f} (df {q['df']}), p {p_value_text(q['p_value'])}")
-        print(f"pairwise {result['test']} tests, Holm-adjusted:")
+        verdict = "significant" if q["significant"] else "not significant"
+        print(
+            f"Cochran's Q = {q['statistic']:.3f} (df {q['df']}, n = {result['n']} shared), "
+            f"p {p_value_text(q['p_value'])}: {verdict} at alpha = {result['alpha']:g}"
+        )
+        print(f"pairwise {TEST_LABELS[result['test']]} tests, Holm-adjusted:")
         for row in result["pairwise"]:
+            verdict = "significant" if row["significant_holm"] else "not significant"
             print(
-                f"  {row['a']} - {row['b']}: {100 * row['difference']:+.2f} pts, "
-                f"p {p_value_text(row['p_value'])}, Holm p {p_value_text(row['p_holm'])}"
+                f"  {row['a']} - {row['b']}: {100 * row['difference']:+.2f} pts "
+                f"{interval_text(100 * row['low'], 100 * row['high'], digits=2, signed=True)}, "
+                f"p {p_value_text(row['p_value'])}, Holm p {p_value_text(row['p_holm'])}: "
+                f"{verdict} at alpha = {result['alpha']:g} ({_method(row)})"
             )
     if "groups" in result:
         print("groups (accuracy over seeds):")
         for g in result["groups"]:
             sd = "n/a" if g["sd"] is None else f"{100 * g['sd']:.2f}"
-            print(f"  {g['name']}: {100 * g['mean']:.2f} % +- {sd} (sd, {len(g['values'])} runs)")
+            print(f"  {g['name']}: mean {100 * g['mean']:.2f} %, sd {sd} ({len(g['values'])} runs)")
         if result["group_tests"] is None:
             print("  no test across seeds: it needs two or more groups of two or more runs")
         else:
             for row in result["group_tests"]:
+                verdict = "significant" if row["significant_holm"] else "not significant"
                 print(
                     f"  {row['a']} - {row['b']}: {100 * row['difference']:+.2f} pts, Welch "
-                    f"p {p_value_text(row['p_value'])}, Holm p {p_value_text(row['p_holm'])}"
+                    f"p {p_value_text(row['p_value'])}, Holm p {p_value_text(row['p_holm'])}: "
+                    f"{verdict} at alpha = {result['alpha']:g} ({_method(row)})"
                 )
 
 
@@ -140,6 +181,7 @@ def run(args: argparse.Namespace) -> int:
         intersect=args.intersect,
         seed=args.seed,
         n_resamples=args.n_resamples,
+        alpha=args.alpha,
     )
     if args.json:
         print_json(result)

@@ -2,7 +2,7 @@
 
 Rows of the main table are methods (a student's recipe, ``teacher``, or --method RUN=NAME for
 imported predictions), columns are tasks; several runs of one method and task are seeds and show
-as mean +- sd. --baseline METHOD daggers the results significantly better than that method:
+as mean and sd. --baseline METHOD daggers the results significantly better than that method:
 one run against one run by the paired test on the shared examples (--test), several seeds
 against several by Welch's t-test across seeds.
 

@@ -87,6 +87,7 @@ def _compare(
         "test": config.test,
         "intersect": config.intersect,
         "n_resamples": config.n_resamples,
+        "alpha": config.alpha,
         "rng": config.seed,
         "hint": INTERSECT_HINT,
     }
@@ -118,7 +119,7 @@ def _compare(
             f"({method} has {len(members)}, {baseline} has {len(base)})"
         )
         return entry
-    significant = outcome["p_value"] < config.alpha and outcome["difference"] > 0
+    significant = outcome["significant"] and outcome["difference"] > 0  # p <= alpha, better
     entry.update(
         test=outcome["test"],
         difference=outcome["difference"],

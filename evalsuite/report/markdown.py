@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from evalsuite.formatting import p_value_text
+from evalsuite.formatting import interval_text, p_value_text
 from evalsuite.names import TEST_LABELS
 from evalsuite.report.tables import Table, markdown_escape, render_markdown
 
@@ -34,7 +34,7 @@ def significance_line(comparison: Mapping[str, Any], alpha: float) -> str:
     ...      "significant": True, "n": 200, "runs": ["d"], "baseline_runs": ["s"]}
     >>> significance_line(c, 0.05)  # doctest: +NORMALIZE_WHITESPACE
     "- arith: dss vs standard: significantly better at alpha = 0.05; +12.5 points,
-    McNemar's exact test p = 0.002 (Holm-adjusted p = 0.004), 200 paired examples."
+    McNemar's exact test, p = 0.002 (Holm-adjusted p = 0.004), 200 shared examples."
     """
     c = comparison
     md = markdown_escape
@@ -48,17 +48,22 @@ def significance_line(comparison: Mapping[str, Any], alpha: float) -> str:
         verdict = "significantly worse"
     else:
         verdict = "no significant difference"
-    interval = "" if c["low"] is None else f" [{100 * c['low']:+.1f}, {100 * c['high']:+.1f}]"
+    interval = (
+        ""
+        if c["low"] is None
+        else " " + interval_text(100 * c["low"], 100 * c["high"], digits=1, signed=True)
+    )
     unit = (
         f"{len(c['runs'])} vs {len(c['baseline_runs'])} runs"
         if c["test"] == "welch"
-        else f"{c['n']} paired examples"
+        else f"{c['n']} shared examples"
     )
     resamples = c.get("n_resamples")
+    method = TEST_LABELS[c["test"]] + (f", B = {resamples}" if resamples else "")
     return (
         f"{head}: {verdict} at alpha = {alpha:g}; {diff:+.1f} points{interval}, "
-        f"{TEST_LABELS[c['test']]} p {p_value_text(c['p_value'], resamples)} "
-        f"(Holm-adjusted p {p_value_text(c['p_holm'], resamples)}), {unit}."
+        f"{method}, p {p_value_text(c['p_value'])} "
+        f"(Holm-adjusted p {p_value_text(c['p_holm'])}), {unit}."
     )
 
 

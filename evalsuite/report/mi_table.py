@@ -30,9 +30,7 @@ def mi_table(analysis: ReportAnalysis) -> tuple[Table | None, dict[str, Any]]:
     if not estimates:
         return None, block
     columns = ordered([_column(e.estimator) for _, e in estimates])
-    cells = {
-        (r.label, _column(e.estimator)): Cell(e.value, (e.high - e.low) / 2) for r, e in estimates
-    }
+    cells = {(r.label, _column(e.estimator)): Cell(e.value, (e.low, e.high)) for r, e in estimates}
     caveats = ordered([f"{_column(e.estimator)}: {e.caveat}" for _, e in estimates])
     table = Table(
         caption="Mutual information between label and rationale representations (nats)",
@@ -42,7 +40,7 @@ def mi_table(analysis: ReportAnalysis) -> tuple[Table | None, dict[str, Any]]:
         cells=cells,
         higher_is_better=dict.fromkeys(columns),
         digits=3,
-        footnote="± is half the interval's width (KSG and probe: 95% normal approximation; "
+        footnote="[low, high]: the interval (KSG and probe: 95% normal approximation; "
         "neural bounds: range over seeds). " + "; ".join(caveats) + ".",
     )
     return table, block

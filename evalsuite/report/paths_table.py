@@ -5,6 +5,8 @@ run: the accuracy of one path of each kind (a single greedy path, or the mean ov
 paths of that kind), the accuracy of the vote over every path, the share of PoT programs that
 did not run, and how often a CoT and a PoT path of one example agree. The numbers are the
 ``paths`` block of ``evalsuite metrics --json`` (:func:`evalsuite.metrics.paths.path_summary`).
+Each rate shows its Wilson 95 % interval as ``[low, high]``; a partial run carries a mark and its
+n and is never bold, and reference runs sit below the students.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from evalsuite.names import PATH_KINDS
 from evalsuite.report.analysis import ReportAnalysis
+from evalsuite.report.coverage import PARTIAL_MARK, partial_note, report_coverage
 from evalsuite.report.runs import ReportRun, ordered
 from evalsuite.report.tables import Cell, Table
 
@@ -24,11 +27,16 @@ PATH_KIND_COLUMNS = PATH_KINDS
 VOTE, FAILURES, AGREEMENT = "vote", "PoT failures", "CoT-PoT agreement"
 
 
-def _cell(rate: Mapping[str, Any] | None) -> Cell | None:
-    """A rate in %, ± the Wilson 95% half-width; None where it applies to nothing."""
+def _cell(rate: Mapping[str, Any] | None, *, partial: bool) -> Cell | None:
+    """A rate in % with its Wilson 95% interval; None where it applies to nothing."""
     if rate is None or rate.get("value") is None:
         return None
-    return Cell(100 * rate["value"], 100 * (rate["high"] - rate["low"]) / 2)
+    return Cell(
+        100 * rate["value"],
+        interval=(100 * rate["low"], 100 * rate["high"]),
+        mark=PARTIAL_MARK if partial else None,
+        ranked=not partial,
+    )
 
 
 def _paths_per_record(run: ReportRun) -> str:
@@ -42,6 +50,7 @@ def _paths_per_record(run: ReportRun) -> str:
 def paths_table(analysis: ReportAnalysis) -> tuple[Table | None, list[dict[str, Any]]]:
     """The table (None when no run has paths) and its numbers for report.json."""
     runs, summaries = analysis.runs, analysis.summaries
+    coverage = report_coverage(runs)
     with_paths = [r for r in runs if summaries[r.name].get("paths")]
     if not with_paths:
         return None, []
@@ -62,7 +71,7 @@ def paths_table(analysis: ReportAnalysis) -> tuple[Table | None, list[dict[str, 
             AGREEMENT: block["cot_pot_agreement"],
         }
         for column, rate in row.items():
-            cell = _cell(rate)
+            cell = _cell(rate, partial=coverage[r.name].partial)
             if cell is not None:
                 cells[(r.label, column)] = cell
         numbers.append(
@@ -72,6 +81,7 @@ def paths_table(analysis: ReportAnalysis) -> tuple[Table | None, list[dict[str, 
                 "method": r.method,
                 "task": r.task,
                 "paths_per_record": _paths_per_record(r),
+                "coverage": coverage[r.name].as_dict(),
                 **block,
             }
         )
@@ -93,18 +103,21 @@ def paths_table(analysis: ReportAnalysis) -> tuple[Table | None, list[dict[str, 
             "same answer (not ranked)"
         )
     per_record = "; ".join(f"{n['label']}: {n['paths_per_record']}" for n in numbers)
+    partial = partial_note([(r.label, coverage[r.name]) for r in with_paths])
     return (
         Table(
             caption="Reasoning paths: accuracy (%) of each single path and of the vote",
             label="tab:paths",
-            rows=[r.label for r in with_paths],
+            rows=[r.label for r in with_paths if not r.reference],
+            reference_rows=[r.label for r in with_paths if r.reference],
             columns=present,
             cells=cells,
             higher_is_better={c: ranked[c] for c in present},
             digits=1,
             footnote="; ".join(notes)
-            + ". ± is the Wilson 95% interval half-width (counting paths). "
-            + f"Paths per record: {per_record}.",
+            + ". [low, high] is the Wilson 95% interval (counting paths). "
+            + f"Paths per record: {per_record}."
+            + (f" {partial}." if partial else ""),
         ),
         numbers,
     )

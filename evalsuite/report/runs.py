@@ -18,6 +18,7 @@ from evalsuite.runs import MANIFEST, RECORDS, Manifest, Run, read_run
 
 __all__ = [
     "METHOD_ORDER",
+    "REFERENCE_KINDS",
     "Progress",
     "ReportRun",
     "describe_runs",
@@ -48,6 +49,9 @@ follow as first seen."""
 
 Progress = Callable[[str], None]
 
+REFERENCE_KINDS = frozenset({"teacher", "predictions"})
+"""Run kinds (``manifest.kind``) that are references, not students: tables show them apart."""
+
 
 @dataclass(frozen=True)
 class ReportRun:
@@ -67,6 +71,12 @@ class ReportRun:
     task: str
     split: str
     seed: int | None
+
+    @property
+    def reference(self) -> bool:
+        """A reference run (the teacher, imported predictions), not a student: tables show it
+        apart and never mark it best, so the best student is what a bold number names."""
+        return self.method == "teacher" or self.run.manifest.kind in REFERENCE_KINDS
 
 
 def read_runs(paths: Sequence[str | os.PathLike[str]]) -> list[Run]:

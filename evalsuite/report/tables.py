@@ -1,8 +1,13 @@
 """Result tables as data, rendered to LaTeX (booktabs) and Markdown from the same cells.
 
 A table is a grid of cells keyed by (row, column). Rendering does no statistics: it formats the
-numbers it is given, bolds the best cell of each column and daggers the cells marked significant,
-so the LaTeX a paper pastes and the summary.md a person reads cannot disagree.
+numbers it is given, bolds the best ranked cell of each column and daggers the cells marked
+significant, so the LaTeX a paper pastes and the summary.md a person reads cannot disagree.
+
+A cell's interval is printed as its two ends, ``60.0 [23.1, 88.2]``, never as a symmetric ``±``
+(Wilson and bootstrap intervals are not symmetric); a spread across seeds reads ``(sd 1.2)``.
+Reference rows (the teacher) sit below the students, after a rule, and are never bold; a cell
+that is not ranked (a partial run) carries a mark and is never bold either.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+
+from evalsuite.formatting import interval_text
 
 __all__ = [
     "Cell",
@@ -71,14 +78,29 @@ def markdown_escape(text: str) -> str:
 
 @dataclass(frozen=True)
 class Cell:
-    """One number with an optional spread (interval half-width or standard deviation).
+    """One number with its interval or its spread across seeds, and how it may be ranked.
 
-    ``significant`` marks a result significantly better than the table's baseline (a dagger).
+    Attributes
+    ----------
+    value : float
+    interval : (low, high) or None
+        Printed as ``[low, high]`` after the value; the table's note says which interval.
+    sd : float or None
+        Standard deviation across runs (seeds), printed ``(sd x)``.
+    significant : bool
+        Significantly better than the table's baseline (a dagger).
+    mark : str or None
+        A footnote mark printed as a superscript (e.g. ``p`` for a partial run).
+    ranked : bool
+        False: never bold, whatever its value (a run over fewer examples than the others).
     """
 
     value: float
-    spread: float | None = None
+    interval: tuple[float, float] | None = None
+    sd: float | None = None
     significant: bool = False
+    mark: str | None = None
+    ranked: bool = True
 
 
 @dataclass(frozen=True)
@@ -89,6 +111,9 @@ class Table:
     ----------
     rows, columns : sequence of str
         Row names (methods, runs) and column names (tasks, metrics), in display order.
+    reference_rows : sequence of str
+        Rows shown after the others, below a rule, and never bold (the teacher, other
+        reference systems): the best mark goes to the best of ``rows``.
     cells : mapping
         ``(row, column) -> Cell``; a missing key is shown as an en dash.
     higher_is_better : mapping
@@ -107,14 +132,18 @@ class Table:
     higher_is_better: Mapping[str, bool | None] = field(default_factory=dict)
     digits: int = 1
     footnote: str | None = None
+    reference_rows: Sequence[str] = ()
 
     def best_rows(self, column: str) -> set[str]:
-        """Rows holding the best value of ``column`` (ties all count); empty if not ranked."""
+        """Rows holding the best ranked value of ``column`` (ties all count); empty if the
+        column is not ranked. Reference rows and cells with ``ranked=False`` never count."""
         direction = self.higher_is_better.get(column, True)
         values = {
             row: round(cell.value, self.digits)
             for row in self.rows
-            if (cell := self.cells.get((row, column))) is not None and math.isfinite(cell.value)
+            if (cell := self.cells.get((row, column))) is not None
+            and cell.ranked
+            and math.isfinite(cell.value)
         }
         if direction is None or not values:
             return set()
@@ -129,15 +158,27 @@ def _number(value: float, digits: int) -> str:
 def _cell_text(cell: Cell | None, digits: int, *, bold: bool, latex: bool) -> str:
     if cell is None:
         return "--" if latex else "–"
-    pm = r" $\pm$ " if latex else " ± "
-    text = _number(cell.value, digits)
-    if cell.spread is not None and math.isfinite(cell.spread):
-        text += pm + _number(cell.spread, digits)
+    value = _number(cell.value, digits)
+    value = (rf"\textbf{{{value}}}" if latex else f"**{value}**") if bold else value
     if latex:
-        text = rf"\textbf{{{text}}}" if bold else text
-        return text + (r"$^\dagger$" if cell.significant else "")
-    text = f"**{text}**" if bold else text
-    return text + ("†" if cell.significant else "")
+        value += r"$^\dagger$" if cell.significant else ""
+        value += rf"\textsuperscript{{{latex_escape(cell.mark)}}}" if cell.mark else ""
+    else:
+        marks = ("†" if cell.significant else "") + (cell.mark or "")
+        value += f"<sup>{marks}</sup>" if marks else ""
+    extra = ""
+    if cell.interval is not None and all(math.isfinite(end) for end in cell.interval):
+        extra = interval_text(*cell.interval, digits=digits)
+    elif cell.sd is not None and math.isfinite(cell.sd):
+        extra = f"(sd {_number(cell.sd, digits)})"
+    if extra and latex:  # the interval under the value keeps the columns narrow
+        return rf"\shortstack{{{value}\\{{\scriptsize {extra}}}}}"
+    return f"{value} {extra}" if extra else value
+
+
+def _row_groups(table: Table) -> list[list[str]]:
+    """The rows, then the reference rows, as the groups a rule separates."""
+    return [group for group in (list(table.rows), list(table.reference_rows)) if group]
 
 
 def render_latex(table: Table) -> str:
@@ -153,12 +194,14 @@ def render_latex(table: Table) -> str:
         " & ".join(["Method", *(latex_escape(c) for c in table.columns)]) + r" \\",
         r"\midrule",
     ]
-    for row in table.rows:
-        cells = [
-            _cell_text(table.cells.get((row, c)), table.digits, bold=row in best[c], latex=True)
-            for c in table.columns
-        ]
-        lines.append(" & ".join([latex_escape(row), *cells]) + r" \\")
+    for i, group in enumerate(_row_groups(table)):
+        lines += [r"\midrule"] if i else []
+        for row in group:
+            cells = [
+                _cell_text(table.cells.get((row, c)), table.digits, bold=row in best[c], latex=True)
+                for c in table.columns
+            ]
+            lines.append(" & ".join([latex_escape(row), *cells]) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     if table.footnote:
         lines.append(rf"\par\smallskip{{\footnotesize {latex_escape(table.footnote)}}}")
@@ -175,12 +218,17 @@ def render_markdown(table: Table) -> str:
         "| Method | " + " | ".join(markdown_escape(c) for c in table.columns) + " |",
         "|---|" + "---|" * len(table.columns),
     ]
-    for row in table.rows:
-        cells = [
-            _cell_text(table.cells.get((row, c)), table.digits, bold=row in best[c], latex=False)
-            for c in table.columns
-        ]
-        lines.append(f"| {markdown_escape(row)} | " + " | ".join(cells) + " |")
+    for i, group in enumerate(_row_groups(table)):
+        if i:  # Markdown has no rule inside a table: a labelled empty row stands for it
+            lines.append("| *reference* |" + " |" * len(table.columns))
+        for row in group:
+            cells = [
+                _cell_text(
+                    table.cells.get((row, c)), table.digits, bold=row in best[c], latex=False
+                )
+                for c in table.columns
+            ]
+            lines.append(f"| {markdown_escape(row)} | " + " | ".join(cells) + " |")
     if table.footnote:
         lines += ["", markdown_escape(table.footnote)]
     return "\n".join(lines) + "\n"

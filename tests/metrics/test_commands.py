@@ -119,9 +119,52 @@ def test_metrics_errors(cli, tmp_path: Path) -> None:
 def test_compare_two_runs(cli, run_a: Path, run_b: Path) -> None:
     result = cli("compare", run_a, run_b, "--test", "mcnemar")
     assert result.code == 0, result.err
-    assert "120 paired examples" in result.out
-    assert "mcnemar p =" in result.out and "(b=" in result.out
-    assert "ECE difference" in result.out
+    assert "120 shared examples, paired by id" in result.out
+    # run a is right on 101, b on 72: McNemar's b = 42, c = 13, exact p = 1.1e-04
+    assert (
+        "  significant at alpha = 0.05 (McNemar's exact test, n = 120 shared), p = 1.1e-04; "
+        "only a right: 42, only b: 13"
+    ) in result.out
+    assert "a - b: accuracy difference +24.17 pts [+" in result.out
+    assert "(paired bootstrap percentile 95 % interval)" in result.out
+    assert "ECE difference" in result.out and "±" not in result.out
+
+
+def test_compare_states_the_decision_at_the_chosen_alpha(cli, run_a: Path, run_b: Path) -> None:
+    # a - c: p = 0.0045 with the bootstrap: significant at 0.05, not at 0.001
+    result = cli("compare", run_a, run_b, "--alpha", "0.001", "--n-resamples", "999")
+    assert result.code == 0, result.err
+    assert "(paired bootstrap percentile 99.9 % interval)" in result.out
+    assert (
+        "significant at alpha = 0.001 (paired bootstrap, B = 999, n = 120 shared), p = 0.001"
+        in (result.out)
+    )
+    doc = json.loads(cli("compare", run_a, run_b, "--alpha", "0.001", "--json").out)
+    assert doc["alpha"] == 0.001 and doc["pair"]["decision"].endswith("at alpha = 0.001")
+    one_line_error(cli("compare", run_a, run_b, "--alpha", "1.5"), r"--alpha: must be between 0")
+
+
+def test_compare_resampling_p_value_is_never_below_one_over_b_plus_one(cli, tmp_path: Path) -> None:
+    # a right everywhere, b wrong everywhere: no bootstrap resample is as extreme, so
+    # p = 1/(B+1); the two-sided permutation test counts the observed flip and its mirror
+    a = write_run(tmp_path / "a", [record(i, confidence=0.9) for i in range(50)])
+    b = write_run(tmp_path / "b", [record(i, correct=False, confidence=0.9) for i in range(50)])
+    for test, p in (("bootstrap", 1 / 100), ("permutation", 2 / 100)):
+        doc = json.loads(cli("compare", a, b, "--test", test, "--n-resamples", "99", "--json").out)
+        assert doc["pair"]["p_value"] == pytest.approx(p), test
+        text = cli("compare", a, b, "--test", test, "--n-resamples", "99").out
+        assert f"p = {p:g}" in text and "p = 0.0e+00" not in text and "p < " not in text, test
+
+
+def test_compare_intervals_do_not_depend_on_the_test(cli, run_a: Path, run_b: Path) -> None:
+    docs = {
+        test: json.loads(cli("compare", run_a, run_b, "--test", test, "--json").out)
+        for test in ("bootstrap", "mcnemar", "permutation")
+    }
+    accuracy = {(d["pair"]["low"], d["pair"]["high"]) for d in docs.values()}
+    ece = {(d["ece_pair"]["low"], d["ece_pair"]["high"]) for d in docs.values()}
+    assert len(accuracy) == 1 and len(ece) == 1
+    assert len({d["pair"]["p_value"] for d in docs.values()}) == 3  # the tests do differ
 
 
 def test_compare_json(cli, run_a: Path, run_b: Path) -> None:
@@ -146,6 +189,7 @@ def test_compare_three_runs_and_groups(cli, run_a: Path, run_b: Path, tmp_path: 
     )
     result = cli("compare", run_a, run_b, c, "--test", "mcnemar")
     assert "Cochran's Q" in result.out and "Holm p" in result.out
+    assert "(df 2, n = 120 shared)" in result.out
     grouped = cli("compare", "--group", f"x={run_a},{run_b}", "--group", f"y={c},{d}", "--json")
     doc = json.loads(grouped.out)
     assert [g["name"] for g in doc["groups"]] == ["x", "y"]
@@ -161,7 +205,9 @@ def test_compare_refuses_different_examples_naming_an_id(cli, run_a: Path, tmp_p
     )
     result = cli("compare", run_a, fewer, "--intersect", "--test", "mcnemar")
     assert result.code == 0
-    assert "100 paired examples (--intersect dropped 20: 20 not in every run" in result.out
+    assert "100 shared examples, paired by id (--intersect dropped 20: 20 not in every run" in (
+        result.out
+    )
 
 
 def test_compare_refuses_differing_gold(cli, tmp_path: Path) -> None:

@@ -59,9 +59,12 @@ def _write(
     return root / name
 
 
-def _wilson(k: int, n: int) -> str:
+def _wilson(k: int, n: int, *, bold: bool = False) -> str:
+    """The LaTeX cell of k/n: the value over statsmodels' Wilson interval as [low, high]."""
     low, high = proportion_confint(k, n, alpha=0.05, method="wilson")
-    return f"{100 * k / n:.1f} $\\pm$ {100 * (high - low) / 2:.1f}"
+    value = f"{100 * k / n:.1f}"
+    value = rf"\textbf{{{value}}}" if bold else value
+    return rf"\shortstack{{{value}\\{{\scriptsize [{100 * low:.1f}, {100 * high:.1f}]}}}}"
 
 
 def test_single_paths_and_the_vote_side_by_side(tmp_path: Path, cli) -> None:
@@ -79,7 +82,7 @@ def test_single_paths_and_the_vote_side_by_side(tmp_path: Path, cli) -> None:
     tex = (tmp_path / "report" / "tables" / "paths.tex").read_text()
     mixed = next(line for line in tex.splitlines() if line.startswith("mixed &"))
     cells = [c.strip() for c in mixed.removesuffix(r"\\").split("&")[1:]]
-    bold = [r"\textbf{" + _wilson(k, 10) + "}" for k in (6, 6, 8, 2)]  # best of each column
+    bold = [_wilson(k, 10, bold=True) for k in (6, 6, 8, 2)]  # best of each column
     assert cells == [
         bold[0],
         bold[1],

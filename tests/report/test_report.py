@@ -140,10 +140,13 @@ def cell(document: dict[str, Any], method: str, task: str) -> dict[str, Any]:
     return next(c for c in document["main"]["cells"] if (c["method"], c["task"]) == (method, task))
 
 
-def wilson_text(k: int, n: int) -> str:
-    """'80.0 $\\pm$ 5.5': statsmodels' Wilson interval, independently of the report."""
+def wilson_text(k: int, n: int, *, bold: bool = False, dagger: bool = False) -> str:
+    """The LaTeX cell of k/n: its value over statsmodels' Wilson interval as [low, high],
+    computed independently of the report."""
     low, high = proportion_confint(k, n, alpha=0.05, method="wilson")
-    return f"{100 * k / n:.1f} $\\pm$ {100 * (high - low) / 2:.1f}"
+    value = f"{100 * k / n:.1f}"
+    value = (rf"\textbf{{{value}}}" if bold else value) + (r"$^\dagger$" if dagger else "")
+    return rf"\shortstack{{{value}\\{{\scriptsize [{100 * low:.1f}, {100 * high:.1f}]}}}}"
 
 
 def tex_row(tex: str, row: str) -> str:
@@ -160,13 +163,18 @@ def test_rows_in_method_order_then_others(report: Path) -> None:
 def test_bold_and_dagger_on_a_known_case(report: Path) -> None:
     tex = (report / "tables" / "main.tex").read_text()
     # dss: best in the column (bold), and 60 more right than standard with none fewer (dagger)
-    assert tex_row(tex, "dss").startswith(rf"dss & \textbf{{{wilson_text(160, 200)}}}$^\dagger$")
-    # teacher: significantly better than standard, but not the best: dagger, no bold
-    assert tex_row(tex, "teacher").startswith(rf"teacher & {wilson_text(150, 200)}$^\dagger$ &")
+    assert tex_row(tex, "dss").startswith(
+        rf"dss & {wilson_text(160, 200, bold=True, dagger=True)} &"
+    )
+    # teacher: significantly better than standard, but a reference: dagger, never bold
+    assert tex_row(tex, "teacher").startswith(rf"teacher & {wilson_text(150, 200, dagger=True)} &")
     # single: the same answers as standard, so no difference and no mark
     assert tex_row(tex, "single").startswith(rf"single & {wilson_text(100, 200)} &")
     assert tex_row(tex, "standard").startswith(rf"standard & {wilson_text(100, 200)} &")
-    assert tex_row(tex, "gpt").startswith(rf"gpt & {wilson_text(120, 200)}$^\dagger$ &")
+    assert tex_row(tex, "gpt").startswith(rf"gpt & {wilson_text(120, 200, dagger=True)} &")
+    # the reference runs (teacher, imported predictions) come after a rule below the students
+    lines = tex.splitlines()
+    assert lines[lines.index(tex_row(tex, "teacher")) - 1] == r"\midrule"
     document = doc(report)
     marks = {(c["method"], c["bold"], c["significant"]) for c in document["main"]["cells"]}
     assert {("dss", True, True), ("teacher", False, True), ("single", False, False)} <= marks
@@ -174,15 +182,16 @@ def test_bold_and_dagger_on_a_known_case(report: Path) -> None:
     assert (single["difference"], single["p_value"]) == (0.0, 1.0)
     assert (
         "(two-sided p \\textless{} 0.05; one run against one: paired bootstrap on the shared "
-        "examples; seeds against seeds: Welch's t-test; not corrected" in tex
+        "examples (n = 200); seeds against seeds: Welch's t-test; not corrected" in tex
     )
 
 
 def test_seeds_are_mean_and_sd_with_welch_across_seeds(report: Path) -> None:
     tex = (report / "tables" / "main.tex").read_text()
     # dss seeds 12/20, 13/20, 14/20: mean 65.0, sd 5.0; standard 8/20, 9/20: 42.5, sd 3.54
-    assert tex_row(tex, "dss").endswith(r"& \textbf{65.0 $\pm$ 5.0}$^\dagger$ \\")
-    assert tex_row(tex, "standard").endswith(r"& 42.5 $\pm$ 3.5 \\")
+    dss = r"\shortstack{\textbf{65.0}$^\dagger$\\{\scriptsize (sd 5.0)}}"
+    assert tex_row(tex, "dss").endswith(rf"& {dss} \\")
+    assert tex_row(tex, "standard").endswith(r"& \shortstack{42.5\\{\scriptsize (sd 3.5)}} \\")
     assert tex_row(tex, "teacher").endswith(r"& -- \\")  # no teacher run on svamp
     document = doc(report)
     seeds = cell(document, "dss", "svamp")["seeds"]
@@ -207,8 +216,10 @@ def test_numbers_equal_evalsuite_metrics_json(cli, runs: dict[str, Path], report
         accuracy = metrics["accuracy"]
         assert cell(document, name, "arith")["accuracy"] == accuracy
         shown = (
-            f"{100 * accuracy['value']:.1f} $\\pm$ "
-            f"{100 * (accuracy['high'] - accuracy['low']) / 2:.1f}"
+            f"{100 * accuracy['value']:.1f}"
+            + ("}" if name == "dss" else "")  # bold
+            + (r"$^\dagger$" if name != "standard" else "")
+            + rf"\\{{\scriptsize [{100 * accuracy['low']:.1f}, {100 * accuracy['high']:.1f}]}}"
         )
         assert shown in tex_row(tex, name)
         row = next(r for r in document["calibration"] if r["run"] == name)
@@ -266,8 +277,8 @@ def test_mi_table_equals_evalsuite_mi_json(cli, runs: dict[str, Path], report: P
     assert [e["run"] for e in estimate] == ["dss"]  # the only run with representations.npz
     assert estimate[0]["value"] == mi["value"] and estimate[0]["low"] == mi["low"]
     tex = (report / "tables" / "mi.tex").read_text()
-    half = (mi["high"] - mi["low"]) / 2
-    assert rf"dss / arith & {mi['value']:.3f} $\pm$ {half:.3f} \\" in tex
+    interval = rf"{{\scriptsize [{mi['low']:.3f}, {mi['high']:.3f}]}}"
+    assert rf"dss / arith & \shortstack{{{mi['value']:.3f}\\{interval}}} \\" in tex
     assert "KSG: kNN estimate" in tex
     # standard's representations.npz has no rationale_repr: skipped and said so, not an error
     (skipped,) = doc(report)["mi"]["skipped"]
@@ -298,10 +309,12 @@ def test_report_files_and_manifest(runs: dict[str, Path], report: Path) -> None:
 
 def test_summary_md_has_the_numbers_and_the_tests_in_words(report: Path) -> None:
     summary = (report / "summary.md").read_text()
-    assert "| dss | **80.0 ± 5.5**† | **65.0 ± 5.0**† |" in summary
+    assert "| dss | **80.0**<sup>†</sup> [73.9, 85.0] | **65.0**<sup>†</sup> (sd 5.0) |" in summary
+    assert "±" not in summary
     assert "| teacher / arith | – | – | – | – |" in summary
     assert re.search(r"arith: dss vs standard: significantly better at alpha = 0\.05; \+30\.0 "
-                     r"points \[.*\], paired bootstrap p = 5\.0e-04", summary)  # fmt: skip
+                     r"points \[.*\], paired bootstrap, B = 2000, p = 5\.0e-04",
+                     summary)  # fmt: skip
     assert "arith: single vs standard: no significant difference" in summary
     assert "svamp: dss vs standard: significantly better" in summary
     assert "Welch's t-test across seeds" in summary and "3 vs 2 runs" in summary
@@ -329,7 +342,7 @@ def test_cli_prints_the_main_table_and_progress(cli, runs: dict[str, Path], tmp_
     result = cli("report", runs["standard"], runs["dss"], "--out", out, "--no-figures",
                  "--baseline", "standard", "--mi-estimators", "none")  # fmt: skip
     assert result.code == 0, result.err
-    assert "| dss | **80.0 ± 5.5**† |" in result.out
+    assert "| dss | **80.0**<sup>†</sup> [73.9, 85.0] |" in result.out
     assert "comparing dss with standard on arith" in result.err and f"wrote {out}" in result.err
     assert not (out / "tables" / "mi.tex").exists()
     assert "No mutual information" in (out / "summary.md").read_text()
