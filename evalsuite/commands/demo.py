@@ -20,6 +20,7 @@ command with --task svamp (or cqa) and a data directory runs on the DSS release.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,7 @@ def _step(k: int, text: str) -> None:
 
 
 def _describe_data(config: DemoConfig) -> None:
+    from evalsuite.commands.data import teacher_accuracy_text
     from evalsuite.data import ArithConfig
     from evalsuite.data.summary import summarize_split
 
@@ -111,9 +113,22 @@ def _describe_data(config: DemoConfig) -> None:
         s = summarize_split(config.task, split, data_dir=config.data_dir, arith=arith)
         print(
             f"      {split:5s} {s.n_examples:5d} examples, teacher accuracy "
-            f"{s.teacher_correct}/{s.n_with_teacher}",
+            f"{teacher_accuracy_text(s)}",
             file=sys.stderr,
         )
+
+
+def explorer_command(runs: str | Path) -> str:
+    """The command that opens the explorer on ``runs``, runnable from any shell as printed: this
+    interpreter's streamlit (no activated environment needed) and absolute paths.
+
+    >>> "-m streamlit run" in explorer_command("runs/demo/runs")
+    True
+    """
+    app = Path(__file__).resolve().parents[2] / "app.py"  # the checkout's app.py
+    where = str(app) if app.is_file() else "app.py"  # installed without the checkout
+    runs_dir = str(Path(runs).resolve())
+    return shlex.join([sys.executable, "-m", "streamlit", "run", where, "--", "--runs", runs_dir])
 
 
 def _train_students(config: DemoConfig) -> dict[str, Path]:
@@ -239,5 +254,5 @@ def run(args: argparse.Namespace) -> int:
     print(outcome["tables"])
     print(f"Report: {config.out}/summary.md (tables in {config.out}/tables, figures in "
           f"{config.out}/figures)")  # fmt: skip
-    print(f"Explore the runs: streamlit run app.py -- --runs {config.runs}")
+    print(f"Explore the runs: {explorer_command(config.runs)}")
     return 0

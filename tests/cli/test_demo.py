@@ -37,3 +37,38 @@ def test_the_mixed_student_is_scored_alone_on_each_path_and_by_vote() -> None:
     assert scorings["mixed-cot"] == {"paths": "cot"} and scorings["mixed-pot"] == {"paths": "pot"}
     vote = scorings["mixed"]
     assert vote["paths"] == "multi" and vote["decoding"].num_samples == MIXED_SAMPLES
+
+
+def test_the_printed_explorer_command_works_from_a_fresh_shell(tmp_path: Path) -> None:
+    """No activated environment: the command names this interpreter, app.py and the runs by
+    absolute paths, and that interpreter has streamlit."""
+    import shlex
+    import subprocess
+    import sys
+
+    from evalsuite.commands.demo import explorer_command
+
+    argv = shlex.split(explorer_command("runs/demo/runs"))
+    assert argv[:4] == [sys.executable, "-m", "streamlit", "run"]
+    assert (
+        Path(argv[4]).is_absolute() and Path(argv[4]).name == "app.py" and Path(argv[4]).is_file()
+    )
+    assert argv[5:7] == ["--", "--runs"] and argv[7] == str(Path("runs/demo/runs").resolve())
+    # from an empty environment (no PATH, no VIRTUAL_ENV), in another directory
+    found = subprocess.run(
+        [argv[0], "-c", "import streamlit"], env={}, cwd=tmp_path, capture_output=True, timeout=120
+    )
+    assert found.returncode == 0, found.stderr
+
+
+def test_data_prints_the_teacher_accuracy_with_its_interval(cli) -> None:
+    result = cli("data", "--task", "arith", "--split", "test")
+    assert result.code == 0, result.err
+    line = next(x for x in result.out.splitlines() if "teacher accuracy" in x)
+    # a percent, a [low, high] interval in percent, the counts, and which interval it is
+    import re
+
+    match = re.search(r"(\d+\.\d\d) %  \[(\d+\.\d\d), (\d+\.\d\d)\]  \((\d+)/(\d+)\)", line)
+    assert match and "Wilson 95 % interval" in line and "±" not in line
+    value, low, high, k, n = (float(g) for g in match.groups())
+    assert low <= value <= high and value == pytest.approx(100 * k / n, abs=0.005)
