@@ -1,10 +1,10 @@
 """The evalsuite explorer: ``streamlit run app.py -- --runs DIR``.
 
-A thin page over evalsuite: it parses its arguments, loads runs through the run reader (cached on
-the run's path and its records file's modification time), and draws what
-``evalsuite.report.explorer``, ``evalsuite.metrics`` and ``evalsuite.report.reliability``
-compute. Model text is data: it is shown with ``st.text`` and ``st.dataframe`` only, never
-through Markdown or HTML (labels given to Markdown-rendering calls are constants of this file).
+A thin page over evalsuite: it parses its arguments and its link (``?run=NAME&id=ID``, compare
+mode ``?a=RUN&b=RUN&id=ID``), loads runs through the run reader (cached on the run's path and its
+records file's modification time), and draws what ``evalsuite.report.explorer`` computes. Model
+text is data: it is shown with ``st.text`` and ``st.dataframe`` only, never through Markdown or
+HTML (labels given to Markdown-rendering calls are constants of this file).
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ import pandas as pd
 import streamlit as st
 
 from evalsuite.errors import UsageError
+from evalsuite.formatting import p_value_text
 from evalsuite.report import explorer as ex
 from evalsuite.runs import Record
 
 PAGE_SIZE = 25
 OVERVIEW_PER_ROW = 5
+NO_BIN = "none"
 
 # Radio options -> the value RecordFilter takes (None lets everything through).
 CORRECT_OPTIONS: dict[str, bool | None] = {"all": None, "correct": True, "incorrect": False}
@@ -42,6 +44,8 @@ COMPARE_COLUMNS = [
     "confidence_b",
     "disagree",
 ]
+# The matrix as drawn: rows are A right / A wrong, columns B right / B wrong.
+MATRIX_LAYOUT = (("both right", "only A right"), ("only B right", "neither right"))
 
 
 # ----------------------------------------------------------------------------- cached loading
@@ -57,6 +61,12 @@ def cached_run(path: str, mtime_ns: int) -> ex.LoadedRun:
 def cached_reliability_png(path: str, mtime_ns: int) -> bytes | None:
     run = cached_run(path, mtime_ns)
     return ex.reliability_png(run.records, title=run.name)
+
+
+@st.cache_data(show_spinner="Drawing the accuracy-coverage curve…", max_entries=8)
+def cached_coverage_png(path: str, mtime_ns: int) -> bytes | None:
+    run = cached_run(path, mtime_ns)
+    return ex.coverage_png(run.records, label=run.name)
 
 
 @st.cache_data(show_spinner="Pairing the runs…", max_entries=8)
@@ -112,35 +122,47 @@ def show_overview(run: ex.LoadedRun) -> None:
                 st.text(item.detail)
 
 
-def show_reliability(run: ex.LoadedRun, mtime: int) -> None:
+def show_calibration(run: ex.LoadedRun, mtime: int, side: str) -> None:
+    """The run's reliability diagram and accuracy-coverage curve (the report's figures), its
+    bins, and the examples of the bin picked."""
     calibration = run.summary.get("calibration")
     if calibration is None:
         st.info("No confidences in this run, so there is no reliability diagram.")
         return
-    png = cached_reliability_png(str(run.path), mtime)
-    if png is not None:
-        st.image(png, width=420)
+    diagram, coverage = st.columns(2)
+    for column, png in (
+        (diagram, cached_reliability_png(str(run.path), mtime)),
+        (coverage, cached_coverage_png(str(run.path), mtime)),
+    ):
+        if png is not None:
+            column.image(png, width=380)
+    bins = ex.reliability_table(calibration["reliability"])
     with st.expander("Reliability bins (10 equal-width)"):
-        st.dataframe(ex.reliability_table(calibration["reliability"]), hide_index=True)
+        st.dataframe(bins, hide_index=True)
+    labels = [NO_BIN] + [f"{row.bin} · {row.count}" for row in bins.itertuples() if row.count]
+    positions = {f"{row.bin} · {row.count}": i for i, row in enumerate(bins.itertuples())}
+    chosen = st.selectbox("Examples of a confidence bin", labels, key=f"bin_{side}")
+    if chosen != NO_BIN:
+        members = ex.bin_rows(run.frame, positions[chosen])
+        st.text(f"{len(members)} examples with confidence in {chosen.split(' · ')[0]}")
+        st.dataframe(ex.table_rows(members), hide_index=True)
 
 
 def show_paths(record: Record) -> None:
-    paths = record.paths or ()
-    if not paths:
-        return
-    st.caption("Reasoning paths")
-    for column, path in zip(st.columns(len(paths)), paths, strict=True):
-        with column:
-            st.text(f"{path.kind} · answer {path.answer} · ok {path.ok}")
-            st.text(path.text or "—")
-    steps = record.socratic or ()
-    if steps:
+    """Each reasoning path in a block of its own, then the Socratic steps as a table."""
+    blocks = ex.path_blocks(record)
+    if blocks:
+        st.caption("Reasoning paths")
+    for block in blocks:
+        with st.container(border=True):
+            st.text(block.heading)
+            st.text(block.text)
+            if block.sandbox is not None:
+                st.text(block.sandbox)
+    steps = ex.socratic_frame(record)
+    if steps is not None:
         st.caption("Socratic steps: each sub-question and the solver's answer")
-        rows = [
-            {"#": i, "sub-question": s.question, "answer": s.answer}
-            for i, s in enumerate(steps, start=1)
-        ]
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        st.dataframe(steps, hide_index=True)
 
 
 def show_prediction(record: Record) -> None:
@@ -159,15 +181,34 @@ def show_prediction(record: Record) -> None:
     if probs is not None:
         st.caption("Label probabilities")
         st.dataframe(probs, hide_index=True)
-    show_field("Student rationale", record.rationale)
     show_field("Answer the rationale states", record.rationale_answer)
     show_field("Rationale consistent with answer", record.consistent)
 
 
-def show_teacher(record: Record) -> None:
+def show_example_heading(record: Record) -> None:
+    show_field("Id", record.id)
+    show_field("Input", record.input)
+    value = ex.gold_value(record.gold)
+    show_field("Gold", record.gold if value is None else f"{record.gold} = {value}")
     teacher = record.teacher
     show_field("Teacher label", teacher.label if teacher else None)
-    show_field("Teacher rationale", teacher.rationale if teacher else None)
+
+
+def show_rationales(record: Record) -> None:
+    """The teacher's rationale beside the student's, and their word-level diff as text."""
+    teacher = record.teacher.rationale if record.teacher else None
+    left, right = st.columns(2)
+    with left:
+        show_field("Teacher rationale", teacher)
+    with right:
+        show_field("Student rationale", record.rationale)
+    if teacher is None or record.rationale is None:
+        st.text("No word diff: the teacher's or the student's rationale is missing.")
+        return
+    diff = ex.word_diff(teacher, record.rationale)
+    st.caption("Word diff, teacher to student: [-teacher only-] {+student only+}")
+    st.text(diff.text())
+    st.text(diff.summary())
 
 
 def pick_page(frame: pd.DataFrame) -> ex.Page:
@@ -179,6 +220,46 @@ def pick_page(frame: pd.DataFrame) -> ex.Page:
         with range_column:
             st.text(f"Rows {page.start + 1}–{page.stop} · page {page.number} of {page.n_pages}")
     return page
+
+
+def jump_to(frame: pd.DataFrame, row: int, *, picker: str) -> None:
+    """Open row ``row`` of ``frame`` (the whole sorted table): its page, and the picker on it.
+
+    Called before those widgets are drawn, so their state may still be set this run.
+    """
+    st.session_state["page"] = list(frame.index).index(row) // PAGE_SIZE + 1
+    st.session_state[picker] = row
+
+
+def follow_link(frame: pd.DataFrame, run_name: str, *, picker: str) -> None:
+    """Open the example a link names (once per session), or say it is not there."""
+    wanted = st.session_state.pop("link_id", None)
+    if wanted is None:
+        return
+    id_column = frame["id"] if "id" in frame else pd.Series(dtype=str)
+    rows = list(id_column.index[id_column == wanted])
+    if rows:
+        jump_to(frame, rows[0], picker=picker)
+    else:
+        show_problem("The link's example is not shown.", f"no example {wanted!r} in {run_name}")
+
+
+def table_selection(page: ex.Page, *, key: str, picker: str, frame: pd.DataFrame) -> None:
+    """The page's table with row selection: selecting a row opens it in the detail view."""
+    event = st.dataframe(
+        ex.table_rows(page.rows) if "rationale" in page.rows else page.rows[COMPARE_COLUMNS],
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=key,
+    )
+    rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+    handled = f"{key}_handled"
+    if rows and st.session_state.get(handled) != (page.number, rows[0]):
+        st.session_state[handled] = (page.number, rows[0])
+        st.session_state[picker] = page.rows.index[rows[0]]
+    if picker in st.session_state and st.session_state[picker] not in frame.index:
+        del st.session_state[picker]  # filtered out: the picker starts on the first row
 
 
 # ----------------------------------------------------------------------------- the page
@@ -202,11 +283,14 @@ def sidebar_filter() -> ex.RecordFilter:
     )
 
 
-def browse_single(run: ex.LoadedRun, shown: pd.DataFrame) -> None:
+def browse_single(run: ex.LoadedRun, where: ex.RecordFilter) -> None:
     st.subheader("Examples")
+    order = st.selectbox("Sort by", list(ex.SORT_ORDERS), key="sort")
+    shown = ex.sort_records(ex.filter_records(run.frame, where), order)
     st.text(f"{len(shown)} of {len(run.records)} examples match the filters")
+    follow_link(shown, run.name, picker="ex")
     page = pick_page(shown)
-    st.dataframe(page.rows[list(ex.TABLE_COLUMNS)], hide_index=True)
+    table_selection(page, key="table", picker="ex", frame=shown)
     records = [run.records[i] for i in shown.index]
     st.download_button(
         f"Download {len(records)} filtered records (CSV)",
@@ -216,26 +300,62 @@ def browse_single(run: ex.LoadedRun, shown: pd.DataFrame) -> None:
         key="download",
         on_click="ignore",
     )
-    if page.rows.empty:
+    if shown.empty:
         st.info("No example matches the filters.")
         return
-    chosen = st.selectbox("Example", list(page.rows.index), format_func=label_of(run), key="ex")
+    chosen = st.selectbox(
+        "Example", list(shown.index), format_func=label_of(run), key="ex",
+        help="Every example that matches the filters, in the table's order; type an id to jump.",
+    )  # fmt: skip
     record = run.records[chosen]
+    st.query_params.from_dict({"run": run.name, "id": record.id})
     st.subheader("Example detail")
     left, right = st.columns(2)
     with left:
-        show_field("Id", record.id)
-        show_field("Input", record.input)
-        show_field("Gold", record.gold)
-        show_teacher(record)
+        show_example_heading(record)
     with right:
         show_prediction(record)
+    show_rationales(record)
     show_paths(record)
 
 
 def label_of(run: ex.LoadedRun) -> Any:
     """How the example picker names a row: its id and whether the answer is right."""
     return lambda i: f"{run.records[i].id} · {'✓' if run.records[i].correct else '✗'}"
+
+
+def pick_cell(cell: str | None) -> None:
+    """A matrix cell was clicked (None: show all pairs again); its pairs replace the view."""
+    st.session_state["cell"] = cell
+    st.session_state["view"] = next(iter(ex.COMPARE_VIEWS))
+    st.session_state.pop("ex_pair", None)
+
+
+def show_matrix(alignment: ex.Alignment, names: tuple[str, str]) -> None:
+    """The 2x2 disagreement matrix; each cell is a button that filters the pairs to it."""
+    matrix = ex.disagreement_matrix(alignment)
+    st.text(
+        f"A = {names[0]}, B = {names[1]}: {matrix.n} shared examples; McNemar's exact test "
+        f"p {p_value_text(matrix.p_value)}"
+    )
+    picked = st.session_state.get("cell")
+    header = st.columns(3)
+    header[1].caption("B right")
+    header[2].caption("B wrong")
+    for side, cells in zip(("A right", "A wrong"), MATRIX_LAYOUT, strict=True):
+        row = st.columns(3)
+        row[0].caption(side)
+        for column, cell in zip(row[1:], cells, strict=True):
+            column.button(
+                f"{cell}: {matrix.counts[cell]}",
+                key=f"cell {cell}",
+                type="primary" if picked == cell else "secondary",
+                on_click=pick_cell,
+                args=(cell,),
+                use_container_width=True,
+            )
+    if picked is not None:
+        st.button("Show all pairs", key="cell_clear", on_click=pick_cell, args=(None,))
 
 
 def browse_compare(
@@ -248,22 +368,26 @@ def browse_compare(
 ) -> None:
     st.subheader("Compare examples")
     alignment = cached_alignment(str(run_a.path), mtimes[0], str(run_b.path), mtimes[1])
+    if alignment.frame.empty:
+        st.text(
+            f"0 examples in both runs ({alignment.only_a} only in {run_a.name}, "
+            f"{alignment.only_b} only in {run_b.name})"
+        )
+        st.info("The two runs share no example ids, so there is nothing to compare.")
+        return
+    show_matrix(alignment, (run_a.name, run_b.name))
+    cell = st.session_state.get("cell")
     pairs = ex.compare_rows(alignment, ex.filter_records(run_a.frame, where), view=view)
+    if cell is not None:
+        pairs = pairs[pairs.index.isin(ex.cell_rows(alignment, cell).index)]
     st.text(
         f"{len(alignment.frame)} examples in both runs ({alignment.only_a} only in "
         f"{run_a.name}, {alignment.only_b} only in {run_b.name}); {len(pairs)} shown "
-        f"({view}; filters apply to {run_a.name})"
+        f"({view if cell is None else 'cell ' + cell}; filters apply to {run_a.name})"
     )
-    if alignment.frame.empty:
-        st.info("The two runs share no example ids, so there is nothing to compare.")
-        return
+    follow_link(pairs, run_a.name, picker="ex_pair")
     page = pick_page(pairs)
-    headers = {
-        f"{field}_{side}": f"{field} ({run.name})"
-        for side, run in (("a", run_a), ("b", run_b))
-        for field in ("answer", "correct", "confidence")
-    }
-    st.dataframe(page.rows[COMPARE_COLUMNS], hide_index=True, column_config=headers)
+    table_selection(page, key="pair_table", picker="ex_pair", frame=pairs)
     st.download_button(
         f"Download {len(pairs)} pairs (CSV)",
         data=lambda: pairs.to_csv(index=False).encode("utf-8"),
@@ -272,28 +396,48 @@ def browse_compare(
         key="download_pairs",
         on_click="ignore",
     )
-    if page.rows.empty:
+    if pairs.empty:
         st.info("No pair matches the filters.")
         return
     labels = {
         row.Index: f"{row.id} · {'differ' if row.disagree else 'agree'}"
-        for row in page.rows.itertuples()
+        for row in pairs.itertuples()
     }
     chosen = st.selectbox("Example", list(labels), format_func=labels.__getitem__, key="ex_pair")
     pair = pairs.loc[chosen]
     record_a = run_a.records[int(pair["index_a"])]
     record_b = run_b.records[int(pair["index_b"])]
+    st.query_params.from_dict({"a": run_a.name, "b": run_b.name, "id": record_a.id})
     st.subheader("Example detail")
-    show_field("Id", record_a.id)
-    show_field("Input", record_a.input)
-    show_field("Gold", record_a.gold)
+    show_example_heading(record_a)
     left, right = st.columns(2)
     for column, run, record in ((left, run_a, record_a), (right, run_b, record_b)):
         with column:
             st.text(f"Run {run.name}")
             show_prediction(record)
+            show_rationales(record)
             show_paths(record)
-    show_teacher(record_a)
+
+
+def apply_link(by_name: dict[str, ex.RunEntry]) -> None:
+    """On a session's first run, open what the URL's query parameters name."""
+    if st.session_state.get("link_applied"):
+        return
+    st.session_state["link_applied"] = True
+    link = ex.parse_deep_link(st.query_params.to_dict())
+    entries = list(by_name.values())
+    for wanted, key in ((link.run, "run"), (link.compare_with, "run_b")):
+        if wanted is None:
+            continue
+        entry = ex.find_run(entries, wanted)
+        if entry is None:
+            show_problem("The link names a run that is not here.", f"no run {wanted!r}")
+            return
+        st.session_state[key] = entry.name
+    if link.compare_with is not None:
+        st.session_state["compare"] = True
+    if link.example_id is not None:
+        st.session_state["link_id"] = link.example_id
 
 
 def main() -> None:
@@ -315,6 +459,7 @@ def main() -> None:
         )
         return
     by_name = {entry.name: entry for entry in entries}
+    apply_link(by_name)
 
     st.sidebar.header("Runs")
     name_a = st.sidebar.selectbox("Run", list(by_name), key="run")
@@ -334,19 +479,18 @@ def main() -> None:
     for run, _ in shown_runs:
         show_run_heading(run)
         show_overview(run)
-    st.subheader("Reliability diagram")
-    for column, (run, mtime) in zip(st.columns(len(shown_runs)), shown_runs, strict=True):
-        with column:
-            if len(shown_runs) > 1:
-                st.text(run.name)
-            show_reliability(run, mtime)
+    st.subheader("Reliability and selective prediction")
+    for side, (run, mtime) in zip(("a", "b"), shown_runs, strict=False):
+        if len(shown_runs) > 1:
+            st.text(run.name)
+        show_calibration(run, mtime, side)
 
     run_a = loaded_a[0]
     if not run_a.records:
         st.info("This run has no records: there are no examples to browse.")
         return
     if loaded_b is None:
-        browse_single(run_a, ex.filter_records(run_a.frame, where))
+        browse_single(run_a, where)
     else:
         mtimes = (loaded_a[1], loaded_b[1])
         browse_compare(run_a, loaded_b[0], mtimes, where=where, view=view)

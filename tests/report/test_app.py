@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -79,8 +80,8 @@ def test_overview_shows_rates_with_intervals(app):
     assert "95 % CI [45.3, 93.7] · 7/9" in page  # consistency: id 9 has no rationale
 
 
-def test_reliability_panel_draws_the_diagram_and_its_bins(app):
-    assert len(app.image) == 1
+def test_reliability_panel_draws_the_diagram_the_coverage_curve_and_its_bins(app):
+    assert len(app.image) == 2  # reliability diagram and accuracy-coverage curve
     bins = next(df.value for df in app.dataframe if "bin" in df.value.columns)
     assert list(bins["count"]) == [0, 0, 0, 0, 1, 2, 2, 1, 2, 2]
     accuracy = bins["accuracy"].to_numpy(dtype=float, na_value=np.nan)
@@ -195,9 +196,10 @@ def test_pages_of_a_long_run(open_app, tmp_path):
     assert "Rows 1–25 · page 1 of 3" in texts(at)
     at.number_input(key="page").set_value(3).run()
     assert "Rows 51–60 · page 3 of 3" in texts(at)
-    assert example_options(at) == [f"n-{i:03d}" for i in range(50, 60)]
+    # The picker spans every matching example (type an id to jump), not the page alone.
+    assert example_options(at) == [f"n-{i:03d}" for i in range(60)]
     table = next(df.value for df in at.dataframe if "extraction_failed" in df.value.columns)
-    assert len(table) == 10
+    assert list(table["id"]) == [f"n-{i:03d}" for i in range(50, 60)]
 
 
 # ----------------------------------------------------------------------------- runs of each kind
@@ -230,17 +232,21 @@ def test_empty_run(app):
     assert not app.image and not app.get("download_button")
 
 
-def test_multi_path_records_show_their_paths_side_by_side(app):
+def test_multi_path_records_show_each_path_as_its_own_block(app):
     select_run(app, "paths")
     assert "Reasoning paths" in [c.value for c in app.caption]
-    holders = [
-        [t.value for t in column.text]
-        for column in app.columns
-        if column.text and column.text[0].value.endswith("· answer 7 · ok True")
+    blocks = [
+        [t.value for t in block.text]
+        for block in app.get("flex_container")
+        if block.text and block.text[0].value.startswith("Path ")
     ]
-    assert holders == [
-        ["cot · answer 7 · ok True", "0 plus 7 is 7."],
-        ["pot · answer 7 · ok True", "def solution():\n    return 0 + 7"],
+    assert blocks == [
+        ["Path 1 · cot · answer 7 · correct n/a · confidence n/a", "0 plus 7 is 7."],
+        [
+            "Path 2 · pot · answer 7 · correct n/a · confidence n/a",
+            "def solution():\n    return 0 + 7",
+            "sandbox: ran, value 7",
+        ],
     ]
 
 
@@ -263,7 +269,7 @@ def test_compare_mode_pairs_runs_by_id(app):
     assert not app.exception
     assert app.selectbox(key="run_b").value == "beta"
     assert metrics(app)["Accuracy"] == ["70.0 %", "81.8 %"]  # alpha 7/10, beta 9/11
-    assert len(app.image) == 2
+    assert len(app.image) == 4  # each run's reliability diagram and accuracy-coverage curve
     assert (
         "10 examples in both runs (0 only in alpha, 1 only in beta); 10 shown "
         "(all shared examples; filters apply to alpha)"
@@ -296,10 +302,7 @@ def test_compare_detail_shows_both_runs_on_the_same_example(app):
 def test_compare_with_an_empty_run(app):
     app.toggle(key="compare").set_value(True).run()
     app.selectbox(key="run_b").set_value("empty").run()
-    assert (
-        "0 examples in both runs (10 only in alpha, 0 only in empty); 0 shown "
-        "(all shared examples; filters apply to alpha)"
-    ) in texts(app)
+    assert "0 examples in both runs (10 only in alpha, 0 only in empty)" in texts(app)
     assert "The two runs share no example ids, so there is nothing to compare." in [
         i.value for i in app.info
     ]
@@ -374,3 +377,202 @@ def test_reload_after_the_records_change(open_app, tmp_path):
     os.utime(path / "records.jsonl", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     at.run()
     assert "3 of 3 examples match the filters" in texts(at)
+
+
+# ----------------------------------------------------------------------------- issue 17: the table
+
+
+def table_of(at: AppTest) -> Any:
+    return next(df.value for df in at.dataframe if "extraction_failed" in df.value.columns)
+
+
+def test_table_shows_the_rationale_cut_and_the_gold_value(open_app, tmp_path):
+    long = "We first add three and four, " + "then we check the sum twice, " * 5 + "so 7."
+    records = [
+        {"id": "q-0", "gold": "( 3.0 + 4.0 )", "answer": "7", "correct": True,
+         "confidence": 0.9, "rationale": long},
+        {"id": "q-1", "gold": "( 10.0 - ( 6.0 + 3.0 ) )", "answer": "2", "correct": False,
+         "confidence": 0.4, "rationale": "short"},
+    ]  # fmt: skip
+    fx.write_run(tmp_path, "eq", "svamp", records)
+    at = open_app("--runs", tmp_path)
+    table = table_of(at)
+    assert list(table["gold"]) == ["( 3.0 + 4.0 )", "( 10.0 - ( 6.0 + 3.0 ) )"]
+    assert list(table["gold_value"]) == ["7", "1"]
+    cut = table["rationale"].iloc[0]
+    assert len(cut) == 80 and cut.endswith("…") and long.startswith(cut[:-1])
+    assert table["rationale"].iloc[1] == "short"
+    page = texts(at)
+    assert long in page  # the detail view shows it whole
+    assert "( 3.0 + 4.0 ) = 7" in page
+
+
+def test_sort_orders_the_whole_run_not_the_page(open_app, tmp_path):
+    # Pins issue 17: sorting acted on the 25 rows on screen, so the run's most confident
+    # example (here on page 3) never came first.
+    confidences = [round(0.2 + 0.01 * (i % 30), 2) for i in range(60)]
+    confidences[55] = 0.99
+    records = [
+        {"id": f"n-{i:03d}", "gold": "1", "answer": "1", "correct": i % 2 == 0, "confidence": c}
+        for i, c in enumerate(confidences)
+    ]
+    fx.write_run(tmp_path, "long", "arith", records)
+    at = open_app("--runs", tmp_path)
+    at.selectbox(key="sort").set_value("confidence, highest first").run()
+    table = table_of(at)
+    assert table["id"].iloc[0] == "n-055"
+    assert list(table["confidence"])[:3] == [0.99, 0.49, 0.49]
+    assert example_options(at)[0] == "n-055"
+    at.selectbox(key="sort").set_value("confidence, lowest first").run()
+    assert list(table_of(at)["id"])[:2] == ["n-000", "n-030"]
+    at.radio(key="f_correct").set_value("incorrect").run()  # filters and sort combine
+    assert list(table_of(at)["id"])[:2] == ["n-001", "n-031"]
+
+
+def test_sort_incorrect_first_keeps_file_order_within_ties(app):
+    app.selectbox(key="sort").set_value("incorrect first").run()
+    assert list(table_of(app)["id"]) == ex_ids(4, 7, 9, 0, 1, 2, 3, 5, 6, 8)
+
+
+# ----------------------------------------------------------------------------- deep links
+
+
+def test_deep_link_opens_one_example(open_app, runs_dir, monkeypatch):
+    monkeypatch.setattr(sys, "argv", [str(APP), "--runs", str(runs_dir)])
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
+    at.query_params["run"] = "beta"
+    at.query_params["id"] = "ex-09"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="run").value == "beta"
+    page = texts(at)
+    assert "beta reads example 9: the premise points to contradiction." in page
+    assert at.query_params["id"] == "ex-09"
+
+
+def test_deep_link_to_a_later_page_opens_that_page(open_app, tmp_path, monkeypatch):
+    records = [
+        {"id": f"n-{i:03d}", "gold": "1", "answer": "1", "correct": True, "rationale": f"r{i}"}
+        for i in range(60)
+    ]
+    fx.write_run(tmp_path, "long", "arith", records)
+    monkeypatch.setattr(sys, "argv", [str(APP), "--runs", str(tmp_path)])
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
+    at.query_params["run"] = "long"
+    at.query_params["id"] = "n-055"
+    at.run()
+    assert "Rows 51–60 · page 3 of 3" in texts(at)
+    assert "r55" in texts(at)
+
+
+def test_deep_link_to_a_missing_example_or_run_says_so(runs_dir, monkeypatch):
+    monkeypatch.setattr(sys, "argv", [str(APP), "--runs", str(runs_dir)])
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
+    at.query_params["run"] = "alpha"
+    at.query_params["id"] = "nope"
+    at.run()
+    assert [e.value for e in at.error] == ["The link's example is not shown."]
+    assert "no example 'nope' in alpha" in texts(at)
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
+    at.query_params["run"] = "gamma"
+    at.run()
+    assert [e.value for e in at.error] == ["The link names a run that is not here."]
+    assert "no run 'gamma'" in texts(at)
+
+
+def test_compare_link_opens_the_pair(runs_dir, monkeypatch):
+    monkeypatch.setattr(sys, "argv", [str(APP), "--runs", str(runs_dir)])
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
+    at.query_params.update({"a": "alpha", "b": "beta", "id": "ex-07"})
+    at.run()
+    assert not at.exception
+    assert at.toggle(key="compare").value is True
+    assert at.selectbox(key="run_b").value == "beta"
+    page = texts(at)
+    assert "Run alpha" in page and "Run beta" in page
+    assert "beta reads example 7: the premise points to neutral." in page
+
+
+# ----------------------------------------------------------------------------- the detail view
+
+
+def test_word_diff_against_the_teacher_is_text(app):
+    page = texts(app)
+    # ex-00: teacher "Teacher explains example 0: entailment.", student
+    # "alpha reads example 0: the premise points to entailment."
+    assert (
+        "[-Teacher explains-] {+alpha reads+} example 0: {+the premise points to+} entailment."
+    ) in page
+    assert "3 of 5 teacher words kept, 6 added; similarity 43 %" in page
+    assert "Word diff, teacher to student: [-teacher only-] {+student only+}" in [
+        c.value for c in app.caption
+    ]
+
+
+def test_markup_in_a_rationale_is_diffed_as_text(app):
+    app.selectbox(key="ex").set_value(4).run()
+    diff = next(t for t in texts(app) if t.startswith("[-Teacher"))
+    assert "{+**Not bold** <script>alert('x')</script> _so_ the answer is" in diff
+    for element in [*app.markdown, *app.caption]:
+        assert "script" not in element.value
+
+
+def test_a_run_without_a_teacher_says_there_is_no_diff(app):
+    select_run(app, "paths")
+    assert "No word diff: the teacher's or the student's rationale is missing." in texts(app)
+
+
+# ----------------------------------------------------------------------------- calibration
+
+
+def test_selecting_a_confidence_bin_lists_its_examples(app):
+    picker = app.selectbox(key="bin_a")
+    assert picker.options[1:] == [
+        "[0.40, 0.50) · 1", "[0.50, 0.60) · 2", "[0.60, 0.70) · 2", "[0.70, 0.80) · 1",
+        "[0.80, 0.90) · 2", "[0.90, 1.00] · 2",
+    ]  # fmt: skip
+    picker.set_value("[0.50, 0.60) · 2").run()
+    assert "2 examples with confidence in [0.50, 0.60)" in texts(app)
+    members = next(df.value for df in app.dataframe if "extraction_failed" in df.value.columns)
+    assert list(members["id"]) == ["ex-07", "ex-08"]
+
+
+# ----------------------------------------------------------------------------- the matrix
+
+
+def matrix_buttons(at: AppTest) -> dict[str, str]:
+    return {b.key: b.label for b in at.button if b.key.startswith("cell ")}
+
+
+def test_matrix_counts_and_mcnemar(app):
+    app.toggle(key="compare").set_value(True).run()
+    # alpha right on 0 1 2 3 5 6 8, beta on 0 1 2 4 5 6 7 8: both 6, only alpha 1 (ex-03),
+    # only beta 2 (ex-04, ex-07), neither 1 (ex-09). McNemar exact on 1 vs 2: p = 1.
+    assert matrix_buttons(app) == {
+        "cell both right": "both right: 6",
+        "cell only A right": "only A right: 1",
+        "cell only B right": "only B right: 2",
+        "cell neither right": "neither right: 1",
+    }
+    assert "A = alpha, B = beta: 10 shared examples; McNemar's exact test p = 1" in texts(app)
+
+
+@pytest.mark.parametrize(
+    ("cell", "ids"),
+    [
+        ("only B right", ["ex-04", "ex-07"]),
+        ("only A right", ["ex-03"]),
+        ("neither right", ["ex-09"]),
+        ("both right", ex_ids(0, 1, 2, 5, 6, 8)),
+    ],
+)
+def test_clicking_a_matrix_cell_shows_exactly_its_examples(app, cell, ids):
+    app.toggle(key="compare").set_value(True).run()
+    app.button(key=f"cell {cell}").click().run()
+    assert not app.exception
+    assert example_options(app) == ids
+    table = next(df.value for df in app.dataframe if "disagree" in df.value.columns)
+    assert list(table["id"]) == ids
+    assert any(t.endswith(f"(cell {cell}; filters apply to alpha)") for t in texts(app))
+    app.button(key="cell_clear").click().run()
+    assert len(example_options(app)) == 10
