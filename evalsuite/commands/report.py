@@ -20,6 +20,7 @@ import argparse
 import sys
 
 from evalsuite.names import PAIRED_TESTS
+from evalsuite.report.config import DEFAULT_EXPLORER_URL
 
 NAME = "report"
 HELP = "write LaTeX tables, figures and summary.md for a set of runs"
@@ -69,6 +70,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of every random computation")
     parser.add_argument("--no-figures", action="store_true", help="write tables and text only")
     parser.add_argument(
+        "--explorer-url",
+        default=DEFAULT_EXPLORER_URL,
+        metavar="URL",
+        help=f"where the explorer runs; examples.md links examples there ({DEFAULT_EXPLORER_URL})",
+    )
+    parser.add_argument(
         "--overwrite", action="store_true", help="replace an existing report at --out"
     )
 
@@ -94,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         overwrite=args.overwrite,
         methods=parse_method_overrides(args.method),
+        explorer_url=args.explorer_url,
     )
     runs = read_runs(args.runs)
     result = build_report(

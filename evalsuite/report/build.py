@@ -12,6 +12,7 @@ Layout of ``out``::
     tables/all.tex                             the same tables as a standalone document
     figures/*.png, *.pdf                       reliability diagrams, accuracy-coverage, MI
     summary.md                                 the tables, significance in words, the runs
+    examples.md                                examples to open, each a link into the explorer
     report.json                                every number behind the tables, and how it was made
 """
 
@@ -29,6 +30,12 @@ from evalsuite.provenance import now_iso, provenance
 from evalsuite.report.analysis import ReportAnalysis, analyse, groups, pairings
 from evalsuite.report.calibration_table import calibration_table
 from evalsuite.report.config import ReportConfig
+from evalsuite.report.examples import (
+    EXAMPLES_MD,
+    collect_examples,
+    examples_markdown,
+    summary_section,
+)
 from evalsuite.report.main_table import main_table
 from evalsuite.report.markdown import summary_markdown
 from evalsuite.report.mi_table import mi_table
@@ -188,9 +195,10 @@ def build_report(
                 staging / "figures",
             )
         relative = [str(p.relative_to(staging)) for p in figures]
-        atomic_write_text(
-            staging / "summary.md", summary_markdown(out.name, document, tables, relative)
-        )
+        examples = collect_examples(described, explorer_url=config.explorer_url)
+        atomic_write_text(staging / EXAMPLES_MD, examples_markdown(out.name, examples))
+        summary = summary_markdown(out.name, document, tables, relative)
+        atomic_write_text(staging / "summary.md", summary + summary_section(examples))
         files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
         document["files"] = [*files, REPORT_JSON]
         atomic_write_text(

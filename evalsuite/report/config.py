@@ -12,7 +12,12 @@ from evalsuite.names import MI_ESTIMATORS, PAIRED_TESTS
 if TYPE_CHECKING:
     from evalsuite.analysis.mutual_information import RunMIConfig
 
-__all__ = ["ReportConfig"]
+__all__ = ["DEFAULT_EXPLORER_URL", "ReportConfig"]
+
+DEFAULT_EXPLORER_URL = "http://localhost:8501"
+"""Where ``streamlit run app.py`` serves the explorer by default; examples.md links under it.
+Here rather than in :mod:`evalsuite.report.explorer.links` so the CLI's ``--help`` reads it
+without importing pandas."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class ReportConfig:
         Replace an existing report at ``out``.
     methods : mapping of str to str
         ``RUN -> method`` for runs whose manifest does not say (RUN: the path or the run name).
+    explorer_url : str
+        Where the explorer is served; examples.md and summary.md link examples under it.
     """
 
     baseline: str | None = None
@@ -57,6 +64,7 @@ class ReportConfig:
     seed: int = 0
     overwrite: bool = False
     methods: Mapping[str, str] = field(default_factory=dict)
+    explorer_url: str = DEFAULT_EXPLORER_URL
 
     def __post_init__(self) -> None:
         if self.test not in PAIRED_TESTS:
@@ -65,6 +73,13 @@ class ReportConfig:
             raise UsageError(f"--alpha {self.alpha}: must be between 0 and 1 (exclusive)")
         if self.n_resamples < 1:
             raise UsageError(f"--n-resamples {self.n_resamples}: must be a positive integer")
+        if not self.explorer_url.startswith(("http://", "https://")) or any(
+            c.isspace() for c in self.explorer_url
+        ):
+            raise UsageError(
+                f"--explorer-url {self.explorer_url}: expected an http:// or https:// address "
+                "without spaces, e.g. http://localhost:8501"
+            )
         unknown = [name for name in self.mi_estimators if name not in MI_ESTIMATORS]
         if unknown:
             raise UsageError(

@@ -7,10 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-__all__ = ["DEFAULT_EXPLORER_URL", "DeepLink", "compare_link", "example_link", "parse_deep_link"]
+from evalsuite.report.config import DEFAULT_EXPLORER_URL
 
-DEFAULT_EXPLORER_URL = "http://localhost:8501"
-"""Where ``streamlit run app.py`` serves the explorer by default."""
+__all__ = ["DEFAULT_EXPLORER_URL", "DeepLink", "compare_link", "example_link", "parse_deep_link"]
 
 
 def _link(base_url: str, params: Mapping[str, str]) -> str:
