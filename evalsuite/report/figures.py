@@ -153,8 +153,7 @@ def write_report_figures(
         Drawn together as ``mutual_information`` when there are any.
     folder : Path
     """
-    from evalsuite.report.explorer import confidence_pairs
-    from evalsuite.report.reliability import reliability_figure, save_figure
+    from evalsuite.report.reliability import confidence_pairs, reliability_figure, save_figure
 
     paths: list[Path] = []
     stems: set[str] = set()

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -21,9 +23,11 @@ from evalsuite.metrics.calibration import (
     expected_calibration_error,
     reliability_curve,
 )
+from evalsuite.runs import Record, as_records
 
 __all__ = [
     "FIGURE_FORMATS",
+    "confidence_pairs",
     "plot_reliability_diagram",
     "plot_smooth_reliability_diagram",
     "reliability_figure",
@@ -105,6 +109,18 @@ def plot_reliability_diagram(
     bottom.set_xlabel("confidence")
     bottom.set_ylabel("count")
     return fig
+
+
+def confidence_pairs(
+    records: Sequence[Record | Mapping[str, Any]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(y_prob, y_true)`` over the records that carry a confidence, as the calibration summary
+    of :func:`evalsuite.metrics.summary.summarize_run` selects them (the report's figures and
+    the explorer draw from these). Shapes ``(m,)``."""
+    scored = [(r.confidence, r.correct) for r in as_records(records) if r.confidence is not None]
+    y_prob = np.array([float(c) for c, _ in scored], dtype=np.float64)
+    y_true = np.array([ok for _, ok in scored], dtype=bool)
+    return y_prob, y_true
 
 
 def reliability_figure(

@@ -18,7 +18,8 @@ from matplotlib.figure import Figure
 
 from evalsuite.metrics.calibration import assign_bins, bin_edges
 from evalsuite.metrics.registry import CALIBRATION_METRICS, RATE_METRICS, direction_text
-from evalsuite.runs import Record, as_records
+from evalsuite.report.reliability import confidence_pairs
+from evalsuite.runs import Record
 
 __all__ = [
     "RELIABILITY_BINS",
@@ -145,17 +146,6 @@ def bin_rows(
     edges = bin_edges(np.zeros(0), n_bins=n_bins, strategy="uniform")
     bins = assign_bins(scored["confidence"].to_numpy(dtype=np.float64), edges)
     return scored[bins == bin_index]
-
-
-def confidence_pairs(
-    records: Sequence[Record | Mapping[str, Any]],
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(y_prob, y_true)`` over the records that carry a confidence, as the calibration summary
-    of :func:`evalsuite.metrics.summary.summarize_run` selects them. Shapes ``(m,)``."""
-    scored = [(r.confidence, r.correct) for r in as_records(records) if r.confidence is not None]
-    y_prob = np.array([float(c) for c, _ in scored], dtype=np.float64)
-    y_true = np.array([ok for _, ok in scored], dtype=bool)
-    return y_prob, y_true
 
 
 def reliability_png(
