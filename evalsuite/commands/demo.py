@@ -128,7 +128,10 @@ def explorer_command(runs: str | Path) -> str:
     app = Path(__file__).resolve().parents[2] / "app.py"  # the checkout's app.py
     where = str(app) if app.is_file() else "app.py"  # installed without the checkout
     runs_dir = str(Path(runs).resolve())
-    return shlex.join([sys.executable, "-m", "streamlit", "run", where, "--", "--runs", runs_dir])
+    no_stats = ["--browser.gatherUsageStats", "false"]  # an offline tool sends nothing
+    return shlex.join(
+        [sys.executable, "-m", "streamlit", "run", where, *no_stats, "--", "--runs", runs_dir]
+    )
 
 
 def _train_students(config: DemoConfig) -> dict[str, Path]:

@@ -53,7 +53,8 @@ def test_the_printed_explorer_command_works_from_a_fresh_shell(tmp_path: Path) -
     assert (
         Path(argv[4]).is_absolute() and Path(argv[4]).name == "app.py" and Path(argv[4]).is_file()
     )
-    assert argv[5:7] == ["--", "--runs"] and argv[7] == str(Path("runs/demo/runs").resolve())
+    assert argv[5:7] == ["--browser.gatherUsageStats", "false"]  # usage statistics off
+    assert argv[7:9] == ["--", "--runs"] and argv[9] == str(Path("runs/demo/runs").resolve())
     # from an empty environment (no PATH, no VIRTUAL_ENV), in another directory
     found = subprocess.run(
         [argv[0], "-c", "import streamlit"], env={}, cwd=tmp_path, capture_output=True, timeout=120

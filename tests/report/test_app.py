@@ -576,3 +576,20 @@ def test_clicking_a_matrix_cell_shows_exactly_its_examples(app, cell, ids):
     assert any(t.endswith(f"(cell {cell}; filters apply to alpha)") for t in texts(app))
     app.button(key="cell_clear").click().run()
     assert len(example_options(app)) == 10
+
+
+# ----------------------------------------------------------------------------- usage statistics
+
+
+def test_usage_statistics_are_off_in_config_and_in_the_readme():
+    import re
+    import tomllib
+
+    repo = APP.parent
+    config = tomllib.loads((repo / ".streamlit" / "config.toml").read_text())
+    assert config["browser"]["gatherUsageStats"] is False
+    readme = (repo / "README.md").read_text()
+    launches = re.findall(r"streamlit run app\.py[^`\n]*", readme)
+    assert launches, "the README should say how to start the explorer"
+    for command in launches:
+        assert "--browser.gatherUsageStats false" in command, command
