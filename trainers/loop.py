@@ -302,6 +302,7 @@ def _train(config: TrainConfig, ctx: Distributed, recipe: Recipe | None = None) 
             device=str(ctx.device),
             n_parameters=n_parameters,
             train_seconds=train_seconds,
+            out=out,
         )
         write_manifest(out, manifest)
 

@@ -1,14 +1,17 @@
 """The ``train_manifest.json`` a checkpoint carries: how to prompt it and how it was made.
 
-``evalsuite score`` reads only the ``prompt`` block; the rest is for people and reports.
+``evalsuite score`` reads the ``prompt`` block, and ``weights_sha256`` to refuse a manifest copied
+beside other weights; the rest is for people and reports.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
-from evalsuite.provenance import now_iso, provenance
+from evalsuite.checkpoint import WEIGHTS_FILE, WEIGHTS_HASH_FIELD
+from evalsuite.provenance import file_sha256, now_iso, provenance
 from trainers.config import TrainConfig
 from trainers.data import TrainingData
 from trainers.recipes import Recipe
@@ -53,11 +56,15 @@ def build_manifest(
     device: str,
     n_parameters: int,
     train_seconds: float,
+    out: Path,
 ) -> dict[str, Any]:
-    """The manifest of a run that has completed ``step`` steps.
+    """The manifest of a run that has completed ``step`` steps, written into ``out``.
 
     ``status`` is ``"running"`` (saved at an evaluation), ``"interrupted"`` or ``"complete"``.
+    ``weights_sha256`` is the SHA-256 of ``out/model.safetensors`` (null before the first save),
+    so that a manifest copied beside other weights is refused by ``evalsuite score``.
     """
+    weights = out / WEIGHTS_FILE
     prompt = recipe.prompt_format()
     best = curves.best()
     done_here = len(curves.train)
@@ -75,6 +82,7 @@ def build_manifest(
         },
         "config": config.to_dict(),
         "seed": config.seed,
+        WEIGHTS_HASH_FIELD: file_sha256(weights) if weights.is_file() else None,
         "data": {
             **data.fingerprint,
             "n_train": len(data.train),

@@ -10,6 +10,7 @@ import torch
 
 import trainers.loop
 from evalsuite.checkpoint import read_checkpoint
+from evalsuite.provenance import file_sha256
 from tests.trainers.conftest import TINY, weights
 from trainers.student import TinyStudentConfig, tiny_model
 
@@ -56,6 +57,8 @@ def test_one_real_step_per_recipe(train_cli, recipe, variant):
     assert manifest["config"]["mi_variant"] == variant and manifest["seed"] == 0
     assert manifest["data"]["arith"]["n_train"] == 16 and manifest["data"]["n_valid"] == 4
     assert manifest["provenance"]["suite_version"]
+    # the manifest names the weights it describes (score refuses it beside other weights)
+    assert manifest["weights_sha256"] == file_sha256(out / "model.safetensors")
     curves = manifest["curves"]
     assert [s for s, _ in curves["train_loss"]] == [1]
     assert all(math.isfinite(v) for _, v in curves["train_loss"] + curves["valid_loss"])
