@@ -6,30 +6,58 @@ A checkpoint directory describes itself, so scoring needs no flags to know how t
 ckpt/model.safetensors, config.json, generation_config.json   save_pretrained (safetensors only)
 ckpt/tokenizer.json, tokenizer_config.json                      the student's tokenizer
 ckpt/train_manifest.json                                        recipe, task, prompt format,
-                                                                hyperparameters, curves, provenance
+                                                                hyperparameters, curves, provenance,
+                                                                SHA-256 of model.safetensors
 ```
+
+A checkpoint from elsewhere (no manifest) is described by a format preset or flags
+(:mod:`evalsuite.prompt_presets`); a folder without a tokenizer borrows one (``--tokenizer``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+import shlex
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from evalsuite import names
 from evalsuite.errors import DataError, UsageError
 from evalsuite.io import read_json
+from evalsuite.provenance import file_sha256
 
 __all__ = [
     "OUTPUT_KINDS",
     "RECIPES",
+    "TOKENIZER_FILES",
     "TRAIN_MANIFEST",
+    "WEIGHTS_FILE",
+    "WEIGHTS_HASH_FIELD",
+    "Checkpoint",
+    "FormatRequest",
     "PromptFormat",
+    "convert_command",
+    "open_checkpoint",
     "read_checkpoint",
+    "tokenizer_hash",
+    "trainer_checkpoints",
 ]
 
 TRAIN_MANIFEST = "train_manifest.json"
+WEIGHTS_FILE = "model.safetensors"
+WEIGHTS_HASH_FIELD = "weights_sha256"
+"""The train manifest's field holding the SHA-256 of the :data:`WEIGHTS_FILE` it describes."""
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "spiece.model",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "added_tokens.json",
+)
+"""The files a T5 tokenizer is read from; the first two each hold a whole vocabulary."""
 RECIPES = names.RECIPES.names
 OUTPUT_KINDS = names.OUTPUT_FORMATS.names
 """How a student's outputs are laid out: :data:`evalsuite.names.OUTPUT_FORMATS`."""
@@ -95,44 +123,223 @@ class PromptFormat:
             raise DataError(f"{where}: field 'prompt': {err}") from None
 
 
-def read_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, Any], PromptFormat]:
-    """Validate a checkpoint directory and return ``(train_manifest, prompt_format)``.
+class FormatRequest(Protocol):
+    """A prompt format asked for on the command line
+    (:class:`evalsuite.prompt_presets.FormatRequest`, which builds on this module)."""
+
+    @property
+    def given(self) -> bool: ...
+
+    @property
+    def source(self) -> str: ...
+
+    def prompt(self, task: str) -> PromptFormat: ...
+
+    def differences(self, prompt: PromptFormat) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A checkpoint ready to load: its directory, how to prompt it, where that came from."""
+
+    path: Path
+    train_manifest: dict[str, Any]
+    """The train manifest; empty when the checkpoint is described by a format instead."""
+    prompt: PromptFormat
+    format_source: str
+    """``checkpoint`` (its train_manifest.json), ``preset NAME``, ``flags`` or
+    ``preset NAME + flags``."""
+    tokenizer: Path | None = None
+    """``--tokenizer``: a directory to read the tokenizer from instead of the checkpoint's."""
+
+    @property
+    def tokenizer_dirs(self) -> list[Path]:
+        """Where the tokenizer files are: ``--tokenizer``, each Socratic student, or the root."""
+        if self.tokenizer is not None:
+            return [self.tokenizer]
+        if self.prompt.output == "socratic":
+            return [self.path / sub for sub in self.prompt.path_prefixes]
+        return [self.path]
+
+
+def trainer_checkpoints(root: Path) -> list[Path]:
+    """The ``checkpoint-N`` folders a Hugging Face ``Trainer`` wrote into ``root``, by N."""
+    found = [p for p in root.glob("checkpoint-*") if re.fullmatch(r"checkpoint-\d+", p.name)]
+    return sorted((p for p in found if p.is_dir()), key=lambda p: int(p.name.split("-")[1]))
+
+
+def convert_command(path: Path) -> str:
+    """The ``evalsuite convert`` command that turns ``path``'s pickled weights into safetensors."""
+    target = path.parent / f"{path.name}-safetensors"
+    return f"evalsuite convert {shlex.quote(str(path))} --out {shlex.quote(str(target))}"
+
+
+def tokenizer_hash(directories: list[Path]) -> str:
+    """SHA-256 over the tokenizer files (:data:`TOKENIZER_FILES`) of ``directories``: each
+    file's name and bytes, in order; the directory's name too when there are several (a
+    Socratic checkpoint's ``decompose`` and ``solve``), so one tokenizer hashes alike wherever
+    it lies."""
+    digest = hashlib.sha256()
+    for directory in directories:
+        for name in TOKENIZER_FILES:
+            if (directory / name).is_file():
+                shown = f"{directory.name}/{name}" if len(directories) > 1 else name
+                digest.update(shown.encode() + b"\0")
+                digest.update(file_sha256(directory / name).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def _has_tokenizer(directory: Path) -> bool:
+    return any((directory / n).is_file() for n in TOKENIZER_FILES[:2])
+
+
+def _check_weights(student: Path) -> None:
+    if not (student / "config.json").is_file():
+        raise DataError(f"{student}: checkpoint has no config.json")
+    if not any(student.glob("*.safetensors")):
+        if (student / "pytorch_model.bin").is_file() or any(student.glob("pytorch_model-*.bin")):
+            raise DataError(
+                f"{student}: checkpoint has no safetensors weights (pickled .bin weights are "
+                f"refused); convert them first: {convert_command(student)}"
+            )
+        raise DataError(f"{student}: checkpoint has no safetensors weights")
+
+
+def _weights_match(root: Path, manifest: dict[str, Any], where: Path) -> bool:
+    """Whether the manifest's recorded weights hash (if any) is that of ``root``'s weights.
+    A manifest from before the hash was recorded matches anything."""
+    recorded = manifest.get(WEIGHTS_HASH_FIELD)
+    if recorded is None:
+        return True
+    if not isinstance(recorded, str):
+        raise DataError(f"{where}: field '{WEIGHTS_HASH_FIELD}' must be a string, got {recorded!r}")
+    weights = root / WEIGHTS_FILE
+    return weights.is_file() and file_sha256(weights) == recorded
+
+
+def _read_manifest(root: Path) -> dict[str, Any]:
+    manifest_path = root / TRAIN_MANIFEST
+    manifest = read_json(manifest_path)
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("prompt"), dict):
+        raise DataError(f"{manifest_path}: missing field 'prompt'")
+    return manifest
+
+
+def _described(
+    root: Path, request: FormatRequest | None, task: str | None, manifest_path: Path
+) -> tuple[PromptFormat, str]:
+    """The prompt format given on the command line for a checkpoint without its own."""
+    if request is None or not request.given:
+        raise DataError(
+            f"{manifest_path}: checkpoint has no {TRAIN_MANIFEST}; describe it with --format "
+            "NAME (see `evalsuite formats`) or --output KIND"
+        )
+    if task is None:
+        raise UsageError(f"{root}: --task is required for a checkpoint without {TRAIN_MANIFEST}")
+    return request.prompt(task), request.source
+
+
+def open_checkpoint(
+    path: str | os.PathLike[str],
+    *,
+    request: FormatRequest | None = None,
+    task: str | None = None,
+    tokenizer: str | os.PathLike[str] | None = None,
+) -> Checkpoint:
+    """Validate a checkpoint directory and say how to prompt it, before any model is loaded.
+
+    The prompt format is the checkpoint's own (``train_manifest.json``) or, for a checkpoint
+    without one, ``request`` (``--format`` and its flags) for ``task``. A request on a checkpoint
+    with a manifest must agree with it. A manifest whose recorded weights hash is not that of
+    the weights beside it is refused, unless ``request`` describes the checkpoint instead.
 
     Raises
     ------
-    DataError
-        One line naming what is missing or broken: the directory, the manifest or its ``prompt``
-        block, the tokenizer, or safetensors weights (pickled ``.bin`` weights are refused).
+    DataError, UsageError
+        One line naming what is missing or wrong: the directory (a Trainer output directory is
+        named with its ``checkpoint-N`` folders), the manifest or its ``prompt`` block, a
+        manifest of other weights, a disagreeing ``--format``, the tokenizer, or safetensors
+        weights (pickled ``.bin`` weights are refused, with the ``convert`` command to run).
     """
     root = Path(path)
     if not root.is_dir():
         raise DataError(f"checkpoint {root} does not exist (not a directory)")
     manifest_path = root / TRAIN_MANIFEST
-    if not manifest_path.is_file():
-        raise DataError(f"{manifest_path}: checkpoint has no {TRAIN_MANIFEST}")
-    manifest = read_json(manifest_path)
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("prompt"), dict):
-        raise DataError(f"{manifest_path}: missing field 'prompt'")
-    prompt = PromptFormat.from_dict(manifest["prompt"], str(manifest_path))
+    inner = trainer_checkpoints(root)
+    if inner and not (root / "config.json").is_file() and not manifest_path.is_file():
+        listed = ", ".join(p.name for p in inner)
+        raise DataError(
+            f"{root}: a Trainer output directory with {len(inner)} checkpoints ({listed}); "
+            f"score one of them, e.g. {root / inner[-1].name}"
+        )
+    manifest: dict[str, Any] = {}
+    if manifest_path.is_file():
+        manifest = _read_manifest(root)
+        if not _weights_match(root, manifest, manifest_path):
+            if request is None or not request.given:
+                raise DataError(
+                    f"{manifest_path} describes other weights (sha256 "
+                    f"{str(manifest[WEIGHTS_HASH_FIELD])[:12]}...); score with --format to "
+                    "describe this checkpoint"
+                )
+            manifest = {}  # another checkpoint's manifest: the request describes this one
+    if manifest:
+        prompt = PromptFormat.from_dict(manifest["prompt"], str(manifest_path))
+        source = "checkpoint"
+        if request is not None and request.given:
+            differences = request.differences(prompt)
+            if differences:
+                raise UsageError(
+                    f"--format: {manifest_path} prompts otherwise ({'; '.join(differences)}); "
+                    "drop --format to use the checkpoint's own"
+                )
+    else:
+        prompt, source = _described(root, request, task, manifest_path)
+    checkpoint = Checkpoint(
+        root, manifest, prompt, source, Path(tokenizer) if tokenizer is not None else None
+    )
+    _check_layout(checkpoint)
+    return checkpoint
+
+
+def _check_layout(checkpoint: Checkpoint) -> None:
+    root, prompt = checkpoint.path, checkpoint.prompt
     if prompt.output == "socratic":
         # Two students, each a whole model with its own tokenizer in its sub-directory.
+        if checkpoint.tokenizer is not None:
+            raise UsageError("--tokenizer: a Socratic checkpoint's students carry their own")
         students = [root / sub for sub in prompt.path_prefixes]
-        tokenizer_dirs = students
         for student in students:
             if not student.is_dir():
                 raise DataError(
                     f"{root}: Socratic checkpoint has no '{student.name}' student directory"
                 )
+            if not _weights_match(student, _student_manifest(student), student / TRAIN_MANIFEST):
+                raise DataError(
+                    f"{student / TRAIN_MANIFEST} describes other weights; the Socratic "
+                    "checkpoint's students do not belong together"
+                )
     else:
         students = [root] + [root / sub for sub in prompt.path_prefixes if (root / sub).is_dir()]
-        tokenizer_dirs = [root]
-    for directory in tokenizer_dirs:
-        if not any((directory / n).is_file() for n in ("tokenizer.json", "spiece.model")):
-            raise DataError(f"{directory}: checkpoint has no tokenizer (tokenizer.json)")
+    for directory in checkpoint.tokenizer_dirs:
+        if not directory.is_dir() or not _has_tokenizer(directory):
+            hint = "" if checkpoint.tokenizer is not None else "; give one with --tokenizer PATH"
+            what = "--tokenizer" if checkpoint.tokenizer is not None else "checkpoint"
+            raise DataError(f"{directory}: {what} has no tokenizer (tokenizer.json){hint}")
     for student in students:
-        if not (student / "config.json").is_file():
-            raise DataError(f"{student}: checkpoint has no config.json")
-        if not any(student.glob("*.safetensors")):
-            hint = " (pickled .bin weights are refused)" if any(student.glob("*.bin")) else ""
-            raise DataError(f"{student}: checkpoint has no safetensors weights{hint}")
-    return manifest, prompt
+        _check_weights(student)
+
+
+def _student_manifest(student: Path) -> dict[str, Any]:
+    path = student / TRAIN_MANIFEST
+    manifest = read_json(path) if path.is_file() else {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def read_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, Any], PromptFormat]:
+    """Validate a checkpoint that describes itself; return ``(train_manifest, prompt_format)``.
+
+    :func:`open_checkpoint` without a format request; its errors, one line each.
+    """
+    checkpoint = open_checkpoint(path)
+    return checkpoint.train_manifest, checkpoint.prompt

@@ -79,7 +79,14 @@ def load_pretrained(
     from safetensors import SafetensorError
 
     if not has_safetensors(path):
-        raise DataError(f"{what} {path}: no safetensors weights (pickled .bin weights are refused)")
+        hint = ""
+        if any(Path(path).glob("pytorch_model*.bin")):
+            from evalsuite.checkpoint import convert_command
+
+            hint = f"; convert them first: {convert_command(Path(path))}"
+        raise DataError(
+            f"{what} {path}: no safetensors weights (pickled .bin weights are refused){hint}"
+        )
     try:
         with quiet_transformers():
             model, info = model_class.from_pretrained(

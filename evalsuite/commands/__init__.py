@@ -6,8 +6,10 @@ bad-usage errors stay fast.
 
 from evalsuite.commands import (
     compare,
+    convert,
     data,
     demo,
+    formats,
     import_predictions,
     import_teacher,
     metrics,
@@ -23,6 +25,8 @@ __all__ = ["COMMANDS"]
 COMMANDS = (
     train,
     score,
+    convert,
+    formats,
     import_teacher,
     import_predictions,
     metrics,

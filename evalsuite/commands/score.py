@@ -1,8 +1,13 @@
 """Score a checkpoint on a task split into a run directory.
 
-Reads the checkpoint's train_manifest.json for how to prompt it. Batches are sorted by input
-length; progress (examples/s, ETA) goes to stderr. Records are appended as they are scored, so
-re-running the same command after an interruption resumes where it stopped. Under
+Reads the checkpoint's train_manifest.json for how to prompt it. A checkpoint from elsewhere
+(the DSS or MI release, a Trainer's checkpoint-N) has none: describe it with --format NAME (see
+`evalsuite formats`), or --output KIND and the prefix flags; --tokenizer PATH lends a tokenizer
+to a folder without one. Pickled weights are never loaded: `evalsuite convert` them first.
+
+Batches are sorted by input length; progress (examples/s, ETA) goes to stderr. Records are
+appended as they are scored, so re-running the same command after an interruption resumes where
+it stopped. Under
 `torchrun --nproc_per_node N -m evalsuite score ...` the batches are shared across ranks and the
 run directory is the one a single process writes.
 
@@ -22,6 +27,7 @@ import argparse
 
 from evalsuite.commands.common import add_data_arguments
 from evalsuite.names import PATH_MODES
+from evalsuite.prompt_presets import FLAG_OUTPUTS, PRESETS, FormatRequest
 
 NAME = "score"
 HELP = "score a checkpoint on a task split into a run directory"
@@ -29,7 +35,9 @@ HELP = "score a checkpoint on a task split into a run directory"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "checkpoint", metavar="CKPT", help="checkpoint directory (from evalsuite train)"
+        "checkpoint",
+        metavar="CKPT",
+        help="checkpoint directory (from evalsuite train, or save_pretrained with --format)",
     )
     add_data_arguments(parser, task_required=False)
     parser.add_argument(
@@ -69,6 +77,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="mixed students: vote over CoT and PoT paths (multi, default) or use one kind",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    described = parser.add_argument_group(
+        "checkpoints without train_manifest.json (see `evalsuite formats`)"
+    )
+    described.add_argument(
+        "--format", choices=PRESETS.names, help="prompt format preset (needs --task)"
+    )
+    described.add_argument(
+        "--label-prefix", metavar="TEXT", help="prefix that asks for the label (overrides)"
+    )
+    described.add_argument(
+        "--rationale-prefix", metavar="TEXT", help="prefix that asks for the rationale (overrides)"
+    )
+    described.add_argument("--output", choices=FLAG_OUTPUTS, help="output layout (overrides)")
+    described.add_argument(
+        "--tokenizer", metavar="PATH", help="directory to read the tokenizer from"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,6 +117,13 @@ def run(args: argparse.Namespace) -> int:
         representations=not args.no_representations,
         progress=not args.quiet,
         paths=args.paths,
+        prompt_format=FormatRequest(
+            preset=args.format,
+            label_prefix=args.label_prefix,
+            rationale_prefix=args.rationale_prefix,
+            output=args.output,
+        ),
+        tokenizer=args.tokenizer,
     )
     result = score_checkpoint(args.checkpoint, config, out=args.out)
     if result is not None:

@@ -48,8 +48,10 @@ IDENTITY_KEYS = (
     "data_hash",
     "representations",
     "batch_size",  # batches pad to their longest input, and padding changes the numbers
+    "prompt",  # model.prompt: one checkpoint scored with two --format's is two runs
 )
-"""Manifest fields that must agree for a re-run to resume an existing run directory."""
+"""Manifest fields that must agree for a re-run to resume an existing run directory
+(``prompt`` is ``model.prompt``)."""
 
 
 def _extra() -> Any:
@@ -72,6 +74,14 @@ class ModelInfo(JsonObject):
     seed: int | None = spec(as_int, omit_none=True)
     """Student runs (schema 2): the checkpoint's training seed, from its train_manifest.json;
     null when the checkpoint does not record one."""
+    format_source: str | None = spec(as_text, omit_none=True)
+    """Student runs: where ``prompt`` came from: ``checkpoint`` (its train_manifest.json),
+    ``preset NAME`` (``--format``), ``flags`` (``--output`` and the prefix flags) or
+    ``preset NAME + flags``; absent in runs from before formats (read: ``checkpoint``)."""
+    tokenizer_sha256: str | None = spec(as_text, omit_none=True)
+    """Student runs: SHA-256 over the tokenizer's files (names and bytes)."""
+    tokenizer: str | None = spec(as_text, omit_none=True)
+    """Student runs scored with ``--tokenizer``: that directory, resolved."""
     name: str | None = spec(as_text, omit_none=True)
     """Teacher runs: ``teacher``."""
     source: str | None = spec(as_text, omit_none=True)
@@ -226,7 +236,8 @@ class Manifest(JsonObject):
     def identity(self) -> dict[str, Any]:
         """The fields of :data:`IDENTITY_KEYS`, as JSON values."""
         doc = self.to_json()
-        return {key: doc.get(key) for key in IDENTITY_KEYS}
+        model = doc.get("model") or {}
+        return {key: model.get(key) if key == "prompt" else doc.get(key) for key in IDENTITY_KEYS}
 
     def with_status(self, status: str, **changes: Any) -> Manifest:
         """A copy with ``status`` and other fields changed."""

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from evalsuite.checkpoint import read_checkpoint
+from evalsuite.checkpoint import open_checkpoint
 from evalsuite.errors import UsageError
 from evalsuite.example import Example
 from evalsuite.names import PATH_MODES
+from evalsuite.prompt_presets import FormatRequest
 from evalsuite.runs.manifest import Manifest
 from evalsuite.runs.writer import RunWriter
 from evalsuite.sandbox import Sandbox, SandboxConfig
@@ -46,6 +47,10 @@ class ScoreConfig:
     """Mixed students' path mode: multi (default), cot or pot; None for other students."""
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
     """Limits of the sandbox that runs mixed students' programs."""
+    prompt_format: FormatRequest = field(default_factory=FormatRequest)
+    """``--format`` and its flags: how to prompt a checkpoint without a train_manifest.json."""
+    tokenizer: str | None = None
+    """``--tokenizer``: a directory to read the tokenizer from (a checkpoint without one)."""
 
     def __post_init__(self) -> None:
         if self.paths is not None and self.paths not in PATH_MODES:
@@ -135,17 +140,20 @@ def _score(
     dist: DistContext,
     resources: contextlib.ExitStack,
 ) -> ScoreResult | None:
-    from evalsuite.checkpoint import TRAIN_MANIFEST
+    from evalsuite.checkpoint import TRAIN_MANIFEST, tokenizer_hash
     from evalsuite.data import load_examples
     from evalsuite.metrics.summary import summarize_run
     from evalsuite.runs.origin import arith_config, data_block, run_manifest, training_seed
     from evalsuite.runs.representations import RepresentationShards
     from evalsuite.scoring.formats import get_format, score_batch
-    from evalsuite.scoring.student import checkpoint_hash, load_students, resolve_device
+    from evalsuite.scoring.student import load_students, resolve_device
     from evalsuite.tasks import get_task
 
     # -- what to score -------------------------------------------------------------------------
-    train_manifest, prompt = read_checkpoint(checkpoint)
+    ckpt = open_checkpoint(
+        checkpoint, request=config.prompt_format, task=config.task, tokenizer=config.tokenizer
+    )
+    train_manifest, prompt = ckpt.train_manifest, ckpt.prompt
     fmt = get_format(prompt, str(checkpoint))
     if config.paths is not None and not fmt.needs_sandbox:
         raise UsageError(
@@ -179,6 +187,7 @@ def _score(
         socratic=fmt.two_students,
         device=device,
         max_input_length=prompt.max_input_length,
+        tokenizer=ckpt.tokenizer,
     )
     decoding = replace(
         config.decoding,
@@ -202,8 +211,11 @@ def _score(
             "trained_on": prompt.task,
             "prompt": prompt.to_dict(),
             "seed": training_seed(train_manifest, str(Path(checkpoint) / TRAIN_MANIFEST)),
+            "format_source": ckpt.format_source,
+            "tokenizer_sha256": tokenizer_hash(ckpt.tokenizer_dirs),
+            "tokenizer": str(ckpt.tokenizer.resolve()) if ckpt.tokenizer else None,
         },
-        model_hash=checkpoint_hash(checkpoint),
+        model_hash=_model_hash(checkpoint, ckpt.tokenizer),
         limit=config.limit,
         decoding={**decoding.to_dict(), **({"paths": paths} if fmt.needs_sandbox else {})},
         seed=decoding.seed,
@@ -266,6 +278,19 @@ def _score(
     metrics = summarize_run(writer.records(ids), same_answer=task.same_answer)
     writer.finish(ids, metrics)
     return ScoreResult(run_dir, len(ids), n_scored, metrics)
+
+
+def _model_hash(checkpoint: str | os.PathLike[str], tokenizer: Path | None) -> str:
+    """The checkpoint's files; with ``--tokenizer``, those and the tokenizer's together."""
+    import hashlib
+
+    from evalsuite.checkpoint import tokenizer_hash
+    from evalsuite.scoring.student import checkpoint_hash
+
+    own = checkpoint_hash(checkpoint)
+    if tokenizer is None:
+        return own
+    return hashlib.sha256(f"{own}\0{tokenizer_hash([tokenizer])}".encode()).hexdigest()
 
 
 def _stack(vectors: Sequence[Any]) -> Any:

@@ -254,11 +254,16 @@ class Student:
 
 
 def load_student(
-    path: str | os.PathLike[str], *, device: torch.device, max_input_length: int
+    path: str | os.PathLike[str],
+    *,
+    device: torch.device,
+    max_input_length: int,
+    tokenizer: str | os.PathLike[str] | None = None,
 ) -> Student:
     """Load a checkpoint's model and tokenizer: local files, safetensors only, no remote code.
 
-    Call :func:`evalsuite.checkpoint.read_checkpoint` first; it names missing pieces.
+    Call :func:`evalsuite.checkpoint.open_checkpoint` first; it names missing pieces.
+    ``tokenizer`` is a directory to read the tokenizer from instead of ``path``.
 
     Raises
     ------
@@ -270,15 +275,17 @@ def load_student(
     from evalsuite.model_loading import load_pretrained, quiet_transformers
 
     model = load_pretrained(AutoModelForSeq2SeqLM, path, what="checkpoint")
+    source = path if tokenizer is None else tokenizer
     try:
         with quiet_transformers():
-            tokenizer = AutoTokenizer.from_pretrained(
-                path, local_files_only=True, trust_remote_code=False
+            loaded = AutoTokenizer.from_pretrained(
+                source, local_files_only=True, trust_remote_code=False
             )
     except (OSError, ValueError, KeyError, RuntimeError) as err:
         first = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        raise DataError(f"checkpoint {path}: cannot load the tokenizer ({first})") from None
-    return Student(model, tokenizer, device=device, max_input_length=max_input_length)
+        what = "checkpoint" if tokenizer is None else "--tokenizer"
+        raise DataError(f"{what} {source}: cannot load the tokenizer ({first})") from None
+    return Student(model, loaded, device=device, max_input_length=max_input_length)
 
 
 @dataclass(frozen=True)
@@ -299,11 +306,15 @@ def load_students(
     socratic: bool,
     device: torch.device,
     max_input_length: int,
+    tokenizer: str | os.PathLike[str] | None = None,
 ) -> Student | SocraticStudents:
     """The checkpoint's student, or for a Socratic checkpoint its ``decompose`` and ``solve``
-    students (sub-directories with their own model and tokenizer)."""
+    students (sub-directories with their own model and tokenizer). ``tokenizer``: a directory
+    to read a single student's tokenizer from instead of ``path``."""
     if not socratic:
-        return load_student(path, device=device, max_input_length=max_input_length)
+        return load_student(
+            path, device=device, max_input_length=max_input_length, tokenizer=tokenizer
+        )
     root = Path(path)
     return SocraticStudents(
         decomposer=load_student(
