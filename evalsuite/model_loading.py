@@ -17,7 +17,10 @@ from typing import Any
 
 from evalsuite.errors import DataError
 
-__all__ = ["has_safetensors", "load_pretrained", "quiet_transformers"]
+__all__ = ["RESUME_STATE", "has_safetensors", "load_pretrained", "quiet_transformers"]
+
+RESUME_STATE = "resume state"
+"""``what`` of a training state's weights: no ``evalsuite convert`` hint (training writes it)."""
 
 
 @contextmanager
@@ -65,7 +68,9 @@ def load_pretrained(
     path : path
         A local directory written by ``save_pretrained``.
     what : str
-        What ``path`` is, the start of every error: "checkpoint", "--model", "resume state".
+        What ``path`` is, the start of every error: "checkpoint", "--model",
+        :data:`RESUME_STATE`. Pickled weights of all but the last are refused with the
+        ``evalsuite convert`` command that converts them.
     **options
         Passed on (``dtype``).
 
@@ -80,7 +85,8 @@ def load_pretrained(
 
     if not has_safetensors(path):
         hint = ""
-        if any(Path(path).glob("pytorch_model*.bin")):
+        # A model folder's pickled weights convert; a resume state is rewritten by training.
+        if what != RESUME_STATE and any(Path(path).glob("pytorch_model*.bin")):
             from evalsuite.checkpoint import convert_command
 
             hint = f"; convert them first: {convert_command(Path(path))}"

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from evalsuite.errors import UsageError
 from evalsuite.io import atomic_write_json
-from evalsuite.model_loading import load_pretrained
+from evalsuite.model_loading import RESUME_STATE, load_pretrained
 from evalsuite.provenance import now_iso
 from evalsuite.tasks import ANSWER_MARKER, get_task
 from trainers.batching import EncodedSplit, batch_indices, collate, encode_pairs, shard
@@ -142,7 +142,7 @@ def _student(
     if state_dir is not None:
         # Safetensors only: a pytorch_model.bin planted in the state directory is never read.
         model = load_pretrained(
-            T5ForConditionalGeneration, state_dir, what="resume state", dtype=torch.float32
+            T5ForConditionalGeneration, state_dir, what=RESUME_STATE, dtype=torch.float32
         )
     elif config.model == "tiny":
         model = tiny_model(tokenizer, config.tiny)
