@@ -13,6 +13,7 @@ from evalsuite.registry import Registry
 
 __all__ = [
     "CONFIDENCE_SOURCES",
+    "CONFIDENCE_VARIANTS",
     "GROUP_TEST",
     "MIXED_PATH_KINDS",
     "MI_ESTIMATORS",
@@ -101,6 +102,18 @@ PAIRED_TESTS: Registry[str] = Registry(
     },
 )
 """Paired tests of one run against another on the same examples: name -> how text names it."""
+
+CONFIDENCE_VARIANTS: Registry[str] = Registry(
+    "confidence",
+    {
+        "answer": "answer confidence",
+        "normalized": "length-normalised sequence confidence",
+        "sequence": "whole-sequence confidence",
+    },
+)
+"""Which record confidence calibration is computed on (``metrics``/``report --confidence``):
+name -> how tables and summaries name it. docs/confidence.md defines the three fields; the
+record field of each is :data:`evalsuite.metrics.summary.CONFIDENCE_FIELDS`."""
 
 GROUP_TEST = "welch"
 """The test of several runs (seeds) against several: Welch's t-test, not a choice."""

@@ -9,7 +9,13 @@ from typing import Any
 
 from evalsuite.errors import UsageError
 
-__all__ = ["NotBuilt", "add_data_arguments", "add_json_argument", "print_json"]
+__all__ = [
+    "NotBuilt",
+    "add_confidence_argument",
+    "add_data_arguments",
+    "add_json_argument",
+    "print_json",
+]
 
 
 class NotBuilt(UsageError):
@@ -41,6 +47,20 @@ def add_data_arguments(
     )
     if split:
         parser.add_argument("--split", default="test", help="train, valid or test (default: test)")
+
+
+def add_confidence_argument(parser: argparse.ArgumentParser) -> None:
+    """``--confidence answer|normalized|sequence``, shared by ``metrics`` and ``report``."""
+    from evalsuite.names import CONFIDENCE_VARIANTS
+
+    parser.add_argument(
+        "--confidence",
+        default="answer",
+        choices=CONFIDENCE_VARIANTS.names,
+        help="which record confidence calibration uses: answer (P(answer tokens | input, "
+        "rationale); default), normalized (exp of the mean token log-prob of the whole "
+        "generation) or sequence (the whole generation's probability); see docs/confidence.md",
+    )
 
 
 def add_json_argument(parser: argparse.ArgumentParser) -> None:

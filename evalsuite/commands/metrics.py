@@ -1,11 +1,14 @@
 """Accuracy with intervals, calibration and rationale metrics of a run.
 
 Computed from records.jsonl (so always current, whatever metrics.json says). Rates carry their
-counts and a Wilson 95 % interval. ``--figures DIR`` also writes the binned and the smooth
+counts and a Wilson 95 % interval, printed as [low, high]. ``--confidence`` chooses which record
+confidence the calibration numbers use: the answer's (default), the length-normalised or the
+whole-sequence one (docs/confidence.md). ``--figures DIR`` also writes the binned and the smooth
 reliability diagrams as PNG and PDF.
 
   evalsuite metrics runs/dss-svamp
   evalsuite metrics runs/dss-svamp --json
+  evalsuite metrics runs/dss-svamp --confidence sequence
   evalsuite metrics runs/dss-svamp --figures reports/dss-svamp
 """
 
@@ -16,11 +19,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evalsuite.commands.common import add_json_argument, print_json
+from evalsuite.commands.common import add_confidence_argument, add_json_argument, print_json
 from evalsuite.formatting import format_rate
+from evalsuite.names import CONFIDENCE_VARIANTS
 
 if TYPE_CHECKING:
-    from evalsuite.runs import Manifest, Record
+    from evalsuite.metrics.summary import ConfidenceVariant
+    from evalsuite.runs import Manifest, Record, Run
 
 NAME = "metrics"
 HELP = "accuracy with intervals, calibration and rationale metrics of a run"
@@ -36,7 +41,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed", type=int, default=0, help="seed of the ECE bootstrap interval (default 0)"
     )
+    add_confidence_argument(parser)
     add_json_argument(parser)
+
+
+def confidence_text(block: dict[str, Any]) -> str:
+    """``answer confidence, P(answer tokens | input, rationale) ('confidence')``: what the
+    calibration numbers of a summary were computed on."""
+    return f"{CONFIDENCE_VARIANTS[block['variant']]} ('{block['field']}')"
+
+
+def _coverage_note(loaded: Run) -> str:
+    """`` (partial: n = 5 of 200, scored with --limit 5)`` for a partial run, else empty."""
+    from evalsuite.report.coverage import run_coverage
+
+    coverage = run_coverage(loaded)
+    return f" (partial: {coverage.text})" if coverage.partial else ""
 
 
 def _same_answer(manifest: Manifest) -> Any:
@@ -47,20 +67,23 @@ def _same_answer(manifest: Manifest) -> Any:
     return task.same_answer if task is not None else None
 
 
-def _print_table(name: str, summary: dict[str, Any]) -> None:
+def _print_table(name: str, summary: dict[str, Any], coverage: str = "") -> None:
     """The readable form of a run's summary; every metric's label and format come from
     :mod:`evalsuite.metrics.registry`."""
     from evalsuite.metrics.registry import CALIBRATION_METRICS, RATE_METRICS
 
-    print(f"run {name}: {summary['n']} examples")
+    print(f"run {name}: {summary['n']} examples{coverage}")
     for key, rate_metric in RATE_METRICS.items():
         print(f"  {rate_metric.label:<28} {format_rate(summary.get(key))}")
 
-    cal = summary["calibration"]
+    cal, used = summary["calibration"], summary["confidence"]
     if cal is None:
-        print("calibration: no record has a confidence")
+        print(
+            f"calibration: n/a, no record has a confidence of this kind: "
+            f"{confidence_text(used)}, --confidence {used['variant']}"
+        )
     else:
-        print(f"calibration ({cal['n']} records with a confidence)")
+        print(f"calibration of the {confidence_text(used)}, {cal['n']} records with one")
         for key, metric in CALIBRATION_METRICS.items():
             value = cal.get(key)
             if value is None:  # e.g. classwise ECE without a closed label set
@@ -141,18 +164,24 @@ def _print_paths(paths: dict[str, Any] | None) -> None:
             print(f"  {label:<28} {format_rate(paths[key])}")
 
 
-def _write_figures(records: list[Record], name: str, out: Path) -> list[Path]:
+def _write_figures(
+    records: list[Record], name: str, out: Path, confidence: ConfidenceVariant
+) -> list[Path]:
     from evalsuite.errors import UsageError
+    from evalsuite.metrics.summary import record_confidence
     from evalsuite.report.reliability import (
         plot_smooth_reliability_diagram,
         reliability_figure,
         save_figure,
     )
 
-    scored = [(r.confidence, r.correct) for r in records if r.confidence is not None]
+    scored = [
+        (p, r.correct) for r in records if (p := record_confidence(r, confidence)) is not None
+    ]
     if not scored:
         raise UsageError(
-            f"--figures {out}: no record has a confidence, so there is nothing to draw"
+            f"--figures {out}: no record has a confidence of this kind (--confidence "
+            f"{confidence}), so there is nothing to draw"
         )
     if out.exists() and not out.is_dir():
         raise UsageError(f"--figures {out}: exists and is not a directory")
@@ -171,13 +200,17 @@ def run(args: argparse.Namespace) -> int:
 
     loaded = read_run(args.run)
     summary = summarize_run(
-        loaded.records, same_answer=_same_answer(loaded.manifest), rng=args.seed
+        loaded.records,
+        same_answer=_same_answer(loaded.manifest),
+        rng=args.seed,
+        confidence=args.confidence,
     )
     if args.figures:
-        for path in _write_figures(loaded.records, loaded.name, Path(args.figures)):
+        figures = _write_figures(loaded.records, loaded.name, Path(args.figures), args.confidence)
+        for path in figures:
             print(f"wrote {path}", file=sys.stderr)
     if args.json:
         print_json({"run": loaded.name, "path": str(loaded.path), **summary})
     else:
-        _print_table(loaded.name, summary)
+        _print_table(loaded.name, summary, _coverage_note(loaded))
     return 0

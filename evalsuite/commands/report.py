@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from evalsuite.commands.common import add_confidence_argument
 from evalsuite.names import PAIRED_TESTS
 from evalsuite.report.config import DEFAULT_EXPLORER_URL
 
@@ -67,6 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=10_000,
         help="bootstrap / permutation resamples (default 10000)",
     )
+    add_confidence_argument(parser)
     parser.add_argument("--seed", type=int, default=0, help="seed of every random computation")
     parser.add_argument("--no-figures", action="store_true", help="write tables and text only")
     parser.add_argument(
@@ -99,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         intersect=args.intersect,
         figures=not args.no_figures,
         seed=args.seed,
+        confidence=args.confidence,
         overwrite=args.overwrite,
         methods=parse_method_overrides(args.method),
         explorer_url=args.explorer_url,

@@ -5,7 +5,11 @@ can be recomputed from records.jsonl at any time. Its top-level keys are a contr
 never rename them::
 
     {"n", "accuracy", "extraction_failure", "consistency", "teacher_agreement",
-     "calibration", "rationale", "paths"}
+     "calibration", "rationale", "paths", "confidence"}
+
+``confidence`` says which record confidence the calibration numbers use (``variant``, the record
+``field``, and ``n``, the records that carry it): by default the answer confidence, or the
+length-normalised or whole-sequence variant (docs/confidence.md).
 
 Rates are ``{"value", "k", "n", "low", "high"}`` (Wilson 95 %); a rate whose question applies to
 no record (no rationales, no teacher) is null rather than zero.
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -24,11 +28,45 @@ from evalsuite.metrics import registry
 from evalsuite.metrics.paths import path_summary
 from evalsuite.metrics.rationale import rationale_summary
 from evalsuite.metrics.resampling import RandomState
+from evalsuite.registry import Registry
 from evalsuite.runs.records import Record, as_records
 
-__all__ = ["answers_agree", "calibration_summary", "summarize_run"]
+__all__ = [
+    "CONFIDENCE_FIELDS",
+    "ConfidenceVariant",
+    "answers_agree",
+    "calibration_summary",
+    "record_confidence",
+    "summarize_run",
+]
 
 SameAnswer = Callable[[str, str], bool]
+
+ConfidenceVariant = Literal["answer", "normalized", "sequence"]
+"""A name of :data:`evalsuite.names.CONFIDENCE_VARIANTS`."""
+
+CONFIDENCE_FIELDS: Registry[str] = Registry(
+    "confidence",
+    {
+        "answer": "confidence",
+        "normalized": "sequence_confidence_normalized",
+        "sequence": "sequence_confidence",
+    },
+    error=ValueError,
+)
+"""Confidence variant -> the record field it reads (docs/confidence.md)."""
+
+
+def record_confidence(record: Record, variant: ConfidenceVariant = "answer") -> float | None:
+    """The record's confidence of the chosen variant, or None when it has none.
+
+    >>> r = as_records([{"id": "a", "gold": "1", "correct": True, "confidence": 0.9,
+    ...                  "sequence_confidence": 0.2}])[0]
+    >>> record_confidence(r), record_confidence(r, "sequence"), record_confidence(r, "normalized")
+    (0.9, 0.2, None)
+    """
+    value = getattr(record, CONFIDENCE_FIELDS[variant])
+    return None if value is None else float(value)
 
 
 def answers_agree(a: str, b: str) -> bool:
@@ -129,6 +167,7 @@ def summarize_run(
     *,
     same_answer: SameAnswer | None = None,
     rng: RandomState = 0,
+    confidence: ConfidenceVariant = "answer",
 ) -> dict[str, Any]:
     """Summarise a run's records: rates with intervals, calibration and rationale quality.
 
@@ -142,6 +181,10 @@ def summarize_run(
         default :func:`answers_agree`.
     rng : Generator, int or None
         Seed of the ECE bootstrap interval (default 0, so metrics.json is reproducible).
+    confidence : {"answer", "normalized", "sequence"}
+        Which record confidence calibration uses (:data:`CONFIDENCE_FIELDS`): ``confidence``,
+        ``sequence_confidence_normalized`` or ``sequence_confidence``. The classwise ECE needs
+        the answer's label probabilities, so only the answer variant has it.
 
     Returns
     -------
@@ -152,7 +195,9 @@ def summarize_run(
         disagreement) or null; ``calibration`` (over records with a confidence; see
         :func:`calibration_summary`) or null; ``rationale`` (see
         :func:`evalsuite.metrics.rationale.rationale_summary`) or null; ``paths`` (multi-path
-        students, see :func:`evalsuite.metrics.paths.path_summary`) or null.
+        students, see :func:`evalsuite.metrics.paths.path_summary`) or null; ``confidence``
+        (``variant``, ``field``, ``n``: which confidence calibration used, and how many records
+        carry it).
 
     Examples
     --------
@@ -164,13 +209,15 @@ def summarize_run(
     """
     agree = same_answer or answers_agree
     typed = as_records(records)
-    scored = [r for r in typed if r.confidence is not None]
+    field = CONFIDENCE_FIELDS[confidence]
+    scored = [(r, p) for r in typed if (p := record_confidence(r, confidence)) is not None]
     calibration = None
     if scored:
-        classwise = _classwise_inputs(scored, agree)
+        answers = [r for r, _ in scored]
+        classwise = _classwise_inputs(answers, agree) if confidence == "answer" else None
         calibration = calibration_summary(
-            [float(r.confidence) for r in scored if r.confidence is not None],
-            [r.correct for r in scored],
+            [p for _, p in scored],
+            [r.correct for r in answers],
             label_probs=classwise[0] if classwise else None,
             label_index=classwise[1] if classwise else None,
             rng=rng,
@@ -185,4 +232,5 @@ def summarize_run(
         "calibration": calibration,
         "rationale": rationale_summary(typed),
         "paths": path_summary(typed, same_answer=agree),
+        "confidence": {"variant": confidence, "field": field, "n": len(scored)},
     }

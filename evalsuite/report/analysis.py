@@ -232,7 +232,10 @@ def analyse(
     for r in runs:
         say(f"summarising {r.name} ({len(r.run.records)} records)")
         summaries[r.name] = summarize_run(
-            r.run.records, same_answer=task_same_answer(r.task), rng=config.seed
+            r.run.records,
+            same_answer=task_same_answer(r.task),
+            rng=config.seed,
+            confidence=config.confidence,
         )
     comparisons = _comparisons(paired, config, say)
     estimates, skipped = _mutual_information(runs, config, say)

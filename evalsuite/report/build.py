@@ -193,6 +193,7 @@ def build_report(
                 [(r.label, r.task, r.run.records) for r in described],
                 [(r.label, e) for r, e in analysis.estimates],
                 staging / "figures",
+                confidence=config.confidence,
             )
         relative = [str(p.relative_to(staging)) for p in figures]
         examples = collect_examples(described, explorer_url=config.explorer_url)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from evalsuite.metrics.registry import CALIBRATION_METRICS, CalibrationMetric
+from evalsuite.names import CONFIDENCE_VARIANTS
 from evalsuite.report.analysis import ReportAnalysis
 from evalsuite.report.tables import Cell, Table
 
@@ -57,7 +58,7 @@ def calibration_table(analysis: ReportAnalysis) -> tuple[Table, list[dict[str, A
             if value is not None:
                 cells[(r.label, m.short)] = Cell(value)
     table = Table(
-        caption="Calibration of the answer confidence",
+        caption=f"Calibration of the {CONFIDENCE_VARIANTS[analysis.config.confidence]}",
         label="tab:calibration",
         rows=[r.label for r in runs],
         columns=[m.short for m in metrics],

@@ -7,10 +7,11 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from evalsuite.errors import UsageError
-from evalsuite.names import MI_ESTIMATORS, PAIRED_TESTS
+from evalsuite.names import CONFIDENCE_VARIANTS, MI_ESTIMATORS, PAIRED_TESTS
 
 if TYPE_CHECKING:
     from evalsuite.analysis.mutual_information import RunMIConfig
+    from evalsuite.metrics.summary import ConfidenceVariant
 
 __all__ = ["DEFAULT_EXPLORER_URL", "ReportConfig"]
 
@@ -43,6 +44,9 @@ class ReportConfig:
         Compare on the examples two runs share instead of refusing runs with different ids.
     figures : bool
         Draw the figures (the slowest part of a report).
+    confidence : {"answer", "normalized", "sequence"}
+        Which record confidence the calibration numbers use: a name of
+        :data:`evalsuite.names.CONFIDENCE_VARIANTS` (``answer``, ``normalized``, ``sequence``).
     seed : int
         Seed of every random computation. Each comparison and summary is seeded with it afresh,
         so each equals what ``evalsuite compare/metrics/mi --seed SEED`` prints for those runs.
@@ -62,6 +66,7 @@ class ReportConfig:
     intersect: bool = False
     figures: bool = True
     seed: int = 0
+    confidence: ConfidenceVariant = "answer"
     overwrite: bool = False
     methods: Mapping[str, str] = field(default_factory=dict)
     explorer_url: str = DEFAULT_EXPLORER_URL
@@ -79,6 +84,10 @@ class ReportConfig:
             raise UsageError(
                 f"--explorer-url {self.explorer_url}: expected an http:// or https:// address "
                 "without spaces, e.g. http://localhost:8501"
+            )
+        if self.confidence not in CONFIDENCE_VARIANTS:
+            raise UsageError(
+                f"--confidence {self.confidence}: choose from {', '.join(CONFIDENCE_VARIANTS)}"
             )
         unknown = [name for name in self.mi_estimators if name not in MI_ESTIMATORS]
         if unknown:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -18,6 +19,9 @@ from matplotlib.figure import Figure
 from evalsuite.metrics.calibration import SelectiveCurve, selective_prediction_curve
 from evalsuite.metrics.mutual_info import MIEstimate
 from evalsuite.runs.records import Record
+
+if TYPE_CHECKING:
+    from evalsuite.metrics.summary import ConfidenceVariant
 
 __all__ = ["plot_accuracy_coverage", "plot_mutual_information", "slug", "write_report_figures"]
 
@@ -141,6 +145,7 @@ def write_report_figures(
     runs: Sequence[tuple[str, str, Sequence[Record]]],
     estimates: Sequence[tuple[str, MIEstimate]],
     folder: Path,
+    confidence: ConfidenceVariant = "answer",
 ) -> list[Path]:
     """Write a report's figures as PNG and PDF into ``folder``; return the paths.
 
@@ -152,6 +157,8 @@ def write_report_figures(
     estimates : sequence of (label, MIEstimate)
         Drawn together as ``mutual_information`` when there are any.
     folder : Path
+    confidence : {"answer", "normalized", "sequence"}
+        Which record confidence the reliability diagrams and curves use (as the tables).
     """
     from evalsuite.report.reliability import confidence_pairs, reliability_figure, save_figure
 
@@ -165,7 +172,7 @@ def write_report_figures(
 
     curves: dict[str, list[tuple[str, SelectiveCurve]]] = {}
     for label, task, records in runs:
-        y_prob, y_true = confidence_pairs(records)
+        y_prob, y_true = confidence_pairs(records, confidence)
         if y_prob.size == 0:
             continue
         save(

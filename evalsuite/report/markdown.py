@@ -10,10 +10,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from evalsuite.formatting import interval_text, p_value_text
-from evalsuite.names import TEST_LABELS
+from evalsuite.names import CONFIDENCE_VARIANTS, TEST_LABELS
 from evalsuite.report.tables import Table, markdown_escape, render_markdown
 
 __all__ = ["significance_line", "summary_markdown"]
+
+
+def confidence_label(variant: str) -> str:
+    """``answer (answer confidence, P(answer tokens | input, rationale))``: which record
+    confidence the calibration numbers use, for the report's options line."""
+    return f"{variant} ({CONFIDENCE_VARIANTS[variant]})"
 
 
 def significance_line(comparison: Mapping[str, Any], alpha: float) -> str:
@@ -84,7 +90,8 @@ def summary_markdown(
         f"Made by evalsuite {made['suite_version']} on {made['created']} from "
         f"{len(made['runs'])} runs (git {git.get('revision') or 'n/a'}"
         f"{', dirty' if git.get('dirty') else ''}). Options: baseline {config['baseline']}, "
-        f"test {config['test']}, alpha {config['alpha']:g}, seed {config['seed']}. "
+        f"test {config['test']}, alpha {config['alpha']:g}, seed {config['seed']}, "
+        f"confidence {confidence_label(config.get('confidence', 'answer'))}. "
         "Every number is in report.json.",
         "",
     ]

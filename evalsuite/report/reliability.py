@@ -11,7 +11,7 @@ import io
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -24,6 +24,9 @@ from evalsuite.metrics.calibration import (
     reliability_curve,
 )
 from evalsuite.runs import Record, as_records
+
+if TYPE_CHECKING:
+    from evalsuite.metrics.summary import ConfidenceVariant
 
 __all__ = [
     "FIGURE_FORMATS",
@@ -113,11 +116,19 @@ def plot_reliability_diagram(
 
 def confidence_pairs(
     records: Sequence[Record | Mapping[str, Any]],
+    confidence: ConfidenceVariant = "answer",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(y_prob, y_true)`` over the records that carry a confidence, as the calibration summary
-    of :func:`evalsuite.metrics.summary.summarize_run` selects them (the report's figures and
-    the explorer draw from these). Shapes ``(m,)``."""
-    scored = [(r.confidence, r.correct) for r in as_records(records) if r.confidence is not None]
+    """``(y_prob, y_true)`` over the records that carry a confidence of the chosen variant
+    (``--confidence``), as the calibration summary of
+    :func:`evalsuite.metrics.summary.summarize_run` selects them (the report's figures and the
+    explorer draw from these). Shapes ``(m,)``."""
+    from evalsuite.metrics.summary import record_confidence
+
+    scored = [
+        (p, r.correct)
+        for r in as_records(records)
+        if (p := record_confidence(r, confidence)) is not None
+    ]
     y_prob = np.array([float(c) for c, _ in scored], dtype=np.float64)
     y_true = np.array([ok for _, ok in scored], dtype=bool)
     return y_prob, y_true

@@ -20,6 +20,7 @@ TOP_LEVEL = [
     "calibration",
     "rationale",
     "paths",
+    "confidence",  # added with --confidence: which record confidence calibration used
 ]
 
 

@@ -85,3 +85,11 @@ def test_coverage_of_a_run_the_limit_did_not_cut() -> None:
     # --limit 1000 on a 200-example split scores all of it: not partial
     assert not Coverage(200, 200, 1000).partial
     assert Coverage(199, 200, None).text == "n = 199 of 200"
+
+
+def test_metrics_says_a_limited_run_is_partial(cli, tmp_path: Path) -> None:
+    limited = _limited(tmp_path, "dss", 3, 5, limit=5)
+    first = cli("metrics", limited).out.splitlines()[0]
+    assert first == "run dss: 5 examples (partial: n = 5, scored with --limit 5)"
+    whole = write_student(tmp_path, "standard", set(range(100)), n=200, method="standard")
+    assert cli("metrics", whole).out.splitlines()[0] == "run standard: 200 examples"
