@@ -40,6 +40,7 @@ from evalsuite.report.main_table import main_table
 from evalsuite.report.markdown import summary_markdown
 from evalsuite.report.mi_table import mi_table
 from evalsuite.report.paths_table import paths_table
+from evalsuite.report.coverage import report_coverage
 from evalsuite.report.publish import REPORT_JSON, check_out, publish_directory, run_facts
 from evalsuite.report.runs import Progress, describe_runs
 from evalsuite.report.tables import Table, latex_document, render_latex
@@ -165,6 +166,7 @@ def build_report(
             say(f"run {r.name} is not complete (status {r.run.manifest.status!r})")
     analysis = analyse(described, paired, config, say)
     built = {spec.name: spec.build(analysis) for spec in TABLES}
+    coverage = report_coverage(described)
 
     document: dict[str, Any] = {
         "manifest": {
@@ -172,7 +174,7 @@ def build_report(
             **provenance(),
             "out": str(out),
             "config": config.to_dict(),
-            "runs": [run_facts(r) for r in described],
+            "runs": [run_facts(r, coverage[r.name]) for r in described],
         },
         "comparisons": analysis.comparisons,
         **{name: numbers for name, (_, numbers) in built.items()},

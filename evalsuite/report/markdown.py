@@ -16,6 +16,16 @@ from evalsuite.report.tables import Table, markdown_escape, render_markdown
 __all__ = ["significance_line", "summary_markdown"]
 
 
+def _size(facts: Mapping[str, Any]) -> str:
+    """The runs list's n: ``200``, or ``5 of 200 (partial, --limit 5)`` for a partial run."""
+    coverage = facts.get("coverage")
+    if not coverage or not coverage["partial"]:
+        return str(facts["n"])
+    of = f" of {coverage['of']}" if coverage["of"] is not None else ""
+    limit = f", --limit {coverage['limit']}" if coverage["limit"] is not None else ""
+    return f"{facts['n']}{of} (partial{limit})"
+
+
 def confidence_label(variant: str) -> str:
     """``answer (answer confidence, P(answer tokens | input, rationale))``: which record
     confidence the calibration numbers use, for the report's options line."""
@@ -126,7 +136,7 @@ def summary_markdown(
     for f in made["runs"]:
         seed, decoding_seed = ("–" if v is None else v for v in (f["seed"], f["decoding_seed"]))
         cells = [f["name"], f["method"], f["task"], f["split"], seed, decoding_seed, f["kind"],
-                 f["n"], f["status"], f["model"] or "–", f["path"]]  # fmt: skip
+                 _size(f), f["status"], f["model"] or "–", f["path"]]  # fmt: skip
         # Names and paths are the user's text: escaped, so a | or a newline cannot break the row.
         lines.append("| " + " | ".join(md(str(cell)) for cell in cells) + " |")
     lines += ["", "## Figures", ""] + [f"- [{p}]({p})" for p in figures]

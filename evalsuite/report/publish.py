@@ -12,6 +12,7 @@ from typing import Any
 
 from evalsuite.errors import UsageError
 from evalsuite.provenance import file_sha256
+from evalsuite.report.coverage import Coverage
 from evalsuite.report.runs import ReportRun
 from evalsuite.report.staging import make_staging_dir
 from evalsuite.runs import MANIFEST, RECORDS, REPRESENTATIONS
@@ -21,8 +22,9 @@ __all__ = ["REPORT_JSON", "check_out", "publish_directory", "run_facts"]
 REPORT_JSON = "report.json"
 
 
-def run_facts(r: ReportRun) -> dict[str, Any]:
-    """What the runs list shows: identity, size, status, model, and the files' hashes."""
+def run_facts(r: ReportRun, coverage: Coverage | None = None) -> dict[str, Any]:
+    """What the runs list shows: identity, size (and, given its ``coverage``, whether it is a
+    partial run), status, model, and the files' hashes."""
     manifest = r.run.manifest
     return {
         "name": r.name,
@@ -37,6 +39,7 @@ def run_facts(r: ReportRun) -> dict[str, Any]:
         "kind": manifest.kind,
         "status": manifest.status,
         "n": len(r.run.records),
+        "coverage": None if coverage is None else coverage.as_dict(),
         "model": manifest.model.location if manifest.model is not None else None,
         "model_hash": manifest.model_hash,
         "git_revision": (manifest.git or {}).get("revision"),

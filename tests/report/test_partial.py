@@ -61,6 +61,17 @@ def test_a_five_of_two_hundred_run_is_marked_partial_and_never_bold(report: Path
     )
     tex = (report / "tables" / "main.tex").read_text()
     assert r"dss & \shortstack{60.0\textsuperscript{p}\\{\scriptsize [23.1, 88.2]}} \\" in tex
+    # the runs list says it too, and report.json has the coverage of every run
+    assert (
+        "| dss | dss | arith | test | – | – | student | 5 of 200 (partial, --limit 5) |" in summary
+    )
+    facts = json.loads((report / "report.json").read_text())["manifest"]["runs"]
+    assert {f["name"]: f["coverage"]["partial"] for f in facts} == {
+        "dss": True,
+        "standard": False,
+        "single": False,
+        "teacher": False,
+    }
 
 
 def test_the_best_student_is_bold_even_when_the_teacher_is_higher(report: Path) -> None:
