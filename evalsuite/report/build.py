@@ -30,6 +30,7 @@ from evalsuite.provenance import now_iso, provenance
 from evalsuite.report.analysis import ReportAnalysis, analyse, groups, pairings
 from evalsuite.report.calibration_table import calibration_table
 from evalsuite.report.config import ReportConfig
+from evalsuite.report.coverage import report_coverage
 from evalsuite.report.examples import (
     EXAMPLES_MD,
     collect_examples,
@@ -40,7 +41,6 @@ from evalsuite.report.main_table import main_table
 from evalsuite.report.markdown import summary_markdown
 from evalsuite.report.mi_table import mi_table
 from evalsuite.report.paths_table import paths_table
-from evalsuite.report.coverage import report_coverage
 from evalsuite.report.publish import REPORT_JSON, check_out, publish_directory, run_facts
 from evalsuite.report.runs import Progress, describe_runs
 from evalsuite.report.tables import Table, latex_document, render_latex
