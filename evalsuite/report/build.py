@@ -30,7 +30,7 @@ from evalsuite.provenance import now_iso, provenance
 from evalsuite.report.analysis import ReportAnalysis, analyse, groups, pairings
 from evalsuite.report.calibration_table import calibration_table
 from evalsuite.report.config import ReportConfig
-from evalsuite.report.coverage import report_coverage
+from evalsuite.report.coverage import mark_partial_rows, report_coverage
 from evalsuite.report.examples import (
     EXAMPLES_MD,
     collect_examples,
@@ -165,8 +165,13 @@ def build_report(
         if not r.run.complete:
             say(f"run {r.name} is not complete (status {r.run.manifest.status!r})")
     analysis = analyse(described, paired, config, say)
-    built = {spec.name: spec.build(analysis) for spec in TABLES}
     coverage = report_coverage(described)
+    by_row = {r.label: coverage[r.name] for r in described}
+    built = {
+        spec.name: (None if table is None else mark_partial_rows(table, by_row), numbers)
+        for spec in TABLES
+        for table, numbers in [spec.build(analysis)]
+    }
 
     document: dict[str, Any] = {
         "manifest": {

@@ -9,13 +9,21 @@ lucky examples are not the best result.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from evalsuite.report.runs import ReportRun
+from evalsuite.report.tables import Table
 from evalsuite.runs import Run
 
-__all__ = ["PARTIAL_MARK", "Coverage", "partial_note", "report_coverage", "run_coverage"]
+__all__ = [
+    "PARTIAL_MARK",
+    "Coverage",
+    "mark_partial_rows",
+    "partial_note",
+    "report_coverage",
+    "run_coverage",
+]
 
 PARTIAL_MARK = "p"
 """The superscript a table puts on a partial run's numbers; the table's note explains it."""
@@ -90,3 +98,26 @@ def partial_note(labelled: Sequence[tuple[str, Coverage]]) -> str | None:
     if not parts:
         return None
     return f"{PARTIAL_MARK}: partial run, not ranked ({'; '.join(parts)})"
+
+
+def mark_partial_rows(table: Table, by_row: Mapping[str, Coverage]) -> Table:
+    """``table`` with the cells of partial runs' rows marked and unranked, and the note added.
+
+    ``by_row`` maps a row label (a run's :attr:`ReportRun.label`) to its coverage. Applied by
+    the report to every table whose rows are runs, so no table shows a partial run unmarked;
+    a table that marked its rows itself is left as it is.
+    """
+    rows = {*table.rows, *table.reference_rows}
+    partial = [(row, c) for row, c in by_row.items() if row in rows and c.partial]
+    note = partial_note(partial)
+    if note is None or (table.footnote and note in table.footnote):
+        return table
+    marked = {row for row, _ in partial}
+    cells = {
+        key: replace(cell, mark=PARTIAL_MARK, ranked=False)
+        if key[0] in marked and cell.mark is None
+        else cell
+        for key, cell in table.cells.items()
+    }
+    footnote = f"{table.footnote.rstrip()} {note}." if table.footnote else f"{note}."
+    return replace(table, cells=cells, footnote=footnote)

@@ -74,6 +74,17 @@ def test_a_five_of_two_hundred_run_is_marked_partial_and_never_bold(report: Path
     }
 
 
+def test_every_table_marks_the_partial_run(report: Path) -> None:
+    # the calibration table's rows are runs: dss's row is marked, never bold, and explained
+    tex = (report / "tables" / "calibration.tex").read_text()
+    row = next(line for line in tex.splitlines() if line.startswith("dss &"))
+    assert row.count(r"\textsuperscript{p}") >= 3 and r"\textbf" not in row
+    assert "p: partial run, not ranked (dss: n = 5 of 200, scored with --limit 5)" in tex
+    for line in tex.splitlines():
+        if line.startswith(("standard &", "single &")):
+            assert r"\textsuperscript{p}" not in line
+
+
 def test_the_best_student_is_bold_even_when_the_teacher_is_higher(report: Path) -> None:
     cells = _cells(report)
     assert cells["standard"]["bold"] is True
