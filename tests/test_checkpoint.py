@@ -209,3 +209,26 @@ def test_pickled_weights_name_the_convert_command(tmp_path: Path) -> None:
     assert str(err.value).endswith(
         f"convert them first: evalsuite convert '{ckpt}' --out '{tmp_path / 'my ckpt-safetensors'}'"
     )
+
+
+def test_socratic_students_are_checked_against_their_own_manifests(tmp_path: Path) -> None:
+    root = tmp_path / "socratic"
+    prompt = PromptFormat(
+        recipe="socratic", task="arith", output="socratic", label_prefix="decompose: ",
+        path_prefixes={"decompose": "decompose: ", "solve": "solve: "},
+    )  # fmt: skip
+    root.mkdir()
+    (root / TRAIN_MANIFEST).write_text(json.dumps({"prompt": prompt.to_dict()}))
+    for stage in ("decompose", "solve"):
+        student = _bare_checkpoint(root / stage)
+        own = {
+            "prompt": DSS_PROMPT.to_dict(),
+            "weights_sha256": file_sha256(student / "model.safetensors"),
+        }
+        (student / TRAIN_MANIFEST).write_text(json.dumps(own))
+    assert open_checkpoint(root).tokenizer_dirs == [root / "decompose", root / "solve"]
+    with pytest.raises(UsageError, match="--tokenizer: a Socratic checkpoint's students carry"):
+        open_checkpoint(root, tokenizer=tmp_path)
+    (root / "solve" / "model.safetensors").write_bytes(b"a stranger's weights")
+    with pytest.raises(DataError, match=r"solve/train_manifest.json describes other weights"):
+        open_checkpoint(root)
