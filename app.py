@@ -139,11 +139,10 @@ def show_calibration(run: ex.LoadedRun, mtime: int, side: str) -> None:
     bins = ex.reliability_table(calibration["reliability"])
     with st.expander("Reliability bins (10 equal-width)"):
         st.dataframe(bins, hide_index=True)
-    labels = [NO_BIN] + [f"{row.bin} · {row.count}" for row in bins.itertuples() if row.count]
-    positions = {f"{row.bin} · {row.count}": i for i, row in enumerate(bins.itertuples())}
-    chosen = st.selectbox("Examples of a confidence bin", labels, key=f"bin_{side}")
+    choices = ex.bin_choices(bins)
+    chosen = st.selectbox("Examples of a confidence bin", [NO_BIN, *choices], key=f"bin_{side}")
     if chosen != NO_BIN:
-        members = ex.bin_rows(run.frame, positions[chosen])
+        members = ex.bin_rows(run.frame, choices[chosen])
         st.text(f"{len(members)} examples with confidence in {chosen.split(' · ')[0]}")
         st.dataframe(ex.table_rows(members), hide_index=True)
 
@@ -222,26 +221,18 @@ def pick_page(frame: pd.DataFrame) -> ex.Page:
     return page
 
 
-def jump_to(frame: pd.DataFrame, row: int, *, picker: str) -> None:
-    """Open row ``row`` of ``frame`` (the whole sorted table): its page, and the picker on it.
-
-    Called before those widgets are drawn, so their state may still be set this run.
-    """
-    st.session_state["page"] = list(frame.index).index(row) // PAGE_SIZE + 1
-    st.session_state[picker] = row
-
-
 def follow_link(frame: pd.DataFrame, run_name: str, *, picker: str) -> None:
-    """Open the example a link names (once per session), or say it is not there."""
+    """Open the example a link names (once per session): its page, and the picker on it; or
+    say it is not there. Called before those widgets are drawn, so their state may be set."""
     wanted = st.session_state.pop("link_id", None)
     if wanted is None:
         return
-    id_column = frame["id"] if "id" in frame else pd.Series(dtype=str)
-    rows = list(id_column.index[id_column == wanted])
-    if rows:
-        jump_to(frame, rows[0], picker=picker)
-    else:
+    row = ex.find_example(frame, wanted)
+    if row is None:
         show_problem("The link's example is not shown.", f"no example {wanted!r} in {run_name}")
+        return
+    st.session_state["page"] = ex.page_of(frame, row, page_size=PAGE_SIZE)
+    st.session_state[picker] = row
 
 
 def table_selection(page: ex.Page, *, key: str, picker: str, frame: pd.DataFrame) -> None:

@@ -246,3 +246,31 @@ def test_find_run_by_name_or_unique_directory_name(tmp_path):
     assert ex.find_run(runs, "a/x") == runs[0]
     assert ex.find_run(runs, "x") is None  # two runs are called x: ambiguous
     assert ex.find_run(runs, "y") == runs[2]
+
+
+def test_find_example_and_its_page_in_the_sorted_table():
+    frame = ex.records_frame(
+        [{"id": f"n-{i}", "gold": "1", "correct": True, "confidence": i / 100} for i in range(60)]
+    )
+    ranked = ex.sort_records(frame, "confidence, highest first")
+    row = ex.find_example(ranked, "n-10")
+    assert row == 10
+    assert ex.page_of(ranked, row, page_size=25) == 2  # row 50 of the sorted table
+    assert ex.page_of(ranked, 9, page_size=25) == 3  # row 51
+    assert ex.page_of(frame, row, page_size=25) == 1
+    assert ex.find_example(ranked.iloc[:5], "n-10") is None  # filtered out
+    assert ex.find_example(ranked, "nope") is None
+
+
+def test_bin_choices_list_the_nonempty_bins_with_their_counts():
+    frame = ex.records_frame(fx.alpha_records())
+    curve = reliability_curve(
+        frame["confidence"].to_numpy(dtype=float), frame["correct"].to_numpy(dtype=bool)
+    )
+    choices = ex.bin_choices(ex.reliability_table(curve.as_dict()))
+    assert choices == {
+        "[0.40, 0.50) · 1": 4, "[0.50, 0.60) · 2": 5, "[0.60, 0.70) · 2": 6,
+        "[0.70, 0.80) · 1": 7, "[0.80, 0.90) · 2": 8, "[0.90, 1.00] · 2": 9,
+    }  # fmt: skip
+    for label, index in choices.items():
+        assert len(ex.bin_rows(frame, index)) == int(label.rsplit(" ", 1)[1])

@@ -24,6 +24,7 @@ from evalsuite.runs import Record
 __all__ = [
     "RELIABILITY_BINS",
     "OverviewItem",
+    "bin_choices",
     "bin_label",
     "bin_rows",
     "confidence_pairs",
@@ -123,6 +124,12 @@ def reliability_table(reliability: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
             "accuracy": pd.array(list(reliability["accuracy"]), dtype="Float64"),
         }
     )
+
+
+def bin_choices(bins: pd.DataFrame) -> dict[str, int]:
+    """The bin picker's options: ``"[0.90, 1.00] · 2"`` (bin and count) -> the bin's index, for
+    the non-empty bins of a :func:`reliability_table`."""
+    return {f"{row.bin} · {row.count}": i for i, row in enumerate(bins.itertuples()) if row.count}
 
 
 def bin_rows(

@@ -30,8 +30,10 @@ __all__ = [
     "SortOrder",
     "extraction_failed",
     "filter_records",
+    "find_example",
     "gold_value",
     "label_probs_frame",
+    "page_of",
     "paginate",
     "preview",
     "records_csv",
@@ -305,6 +307,31 @@ def paginate(frame: pd.DataFrame, *, page: int, page_size: int) -> Page:
     start = (number - 1) * page_size
     stop = min(start + page_size, len(frame))
     return Page(rows=frame.iloc[start:stop], number=number, n_pages=n_pages, start=start, stop=stop)
+
+
+def find_example(frame: pd.DataFrame, example_id: str) -> int | None:
+    """The row label of the example with id ``example_id`` in ``frame`` (a records or pairs
+    table), or None when it is not there (filtered out, or no such id).
+
+    Examples
+    --------
+    >>> f = records_frame([{"id": i, "gold": "1", "correct": True} for i in "abc"])
+    >>> find_example(f.iloc[[2, 0]], "a"), find_example(f, "z")
+    (0, None)
+    """
+    hits = frame.index[frame["id"] == example_id]
+    return int(hits[0]) if len(hits) else None
+
+
+def page_of(frame: pd.DataFrame, row: int, *, page_size: int) -> int:
+    """The page (from 1) that shows row label ``row`` of ``frame`` in its current order.
+
+    Examples
+    --------
+    >>> page_of(pd.DataFrame({"x": range(60)}).iloc[::-1], 5, page_size=25)
+    3
+    """
+    return int(frame.index.get_loc(row)) // page_size + 1
 
 
 def label_probs_frame(record: Record | Mapping[str, Any]) -> pd.DataFrame | None:
