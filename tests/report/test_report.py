@@ -240,6 +240,13 @@ def test_comparison_equals_evalsuite_compare_json(cli, runs: dict[str, Path], re
     assert (comparison["p_value"], comparison["low"], comparison["high"]) == (
         pair["p_value"], pair["low"], pair["high"]
     )  # fmt: skip
+    # and the CLI and summary.md print that p-value, its method and B the same way
+    text = cli("compare", runs["teacher"], runs["standard"], "--n-resamples", "2000").out
+    cli_p = re.search(r"\(paired bootstrap, B = 2000, n = 200 shared\), (p = \S+)", text)
+    summary = (report / "summary.md").read_text()
+    line = next(x for x in summary.splitlines() if x.startswith("- arith: teacher vs standard"))
+    assert cli_p and f"paired bootstrap, B = 2000, {cli_p.group(1)} " in line
+    assert "200 shared examples" in line
 
 
 def test_mcnemar_dagger_matches_the_binomial_reference(cli, tmp_path: Path) -> None:
