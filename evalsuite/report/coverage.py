@@ -48,8 +48,8 @@ class Coverage:
     (True, 'n = 5 of 200')
     >>> Coverage(200, 200, None).partial, Coverage(200, 200, 1000).partial
     (False, False)
-    >>> Coverage(5, None, 5).text
-    'n = 5, scored with --limit 5'
+    >>> Coverage(5, None, 5).text, Coverage(8, 8, 8).text
+    ('n = 5, scored with --limit 5', 'n = 8, scored with --limit 8')
     """
 
     n: int
@@ -65,7 +65,10 @@ class Coverage:
     @property
     def text(self) -> str:
         """``n = 5 of 200``, plus the ``--limit`` where one cut the run."""
-        text = f"n = {self.n}" + (f" of {self.of}" if self.of is not None else "")
+        # "of" only when the split is known to be larger: a --limit run may be all we know of
+        text = f"n = {self.n}" + (
+            f" of {self.of}" if self.of is not None and self.of > self.n else ""
+        )
         if self.limit is not None and self.n >= self.limit:
             text += f", scored with --limit {self.limit}"
         return text

@@ -21,7 +21,8 @@ def _size(facts: Mapping[str, Any]) -> str:
     coverage = facts.get("coverage")
     if not coverage or not coverage["partial"]:
         return str(facts["n"])
-    of = f" of {coverage['of']}" if coverage["of"] is not None else ""
+    known = coverage["of"] is not None and coverage["of"] > facts["n"]
+    of = f" of {coverage['of']}" if known else ""
     limit = f", --limit {coverage['limit']}" if coverage["limit"] is not None else ""
     return f"{facts['n']}{of} (partial{limit})"
 
