@@ -3,6 +3,17 @@
 ``evalsuite mi``, the report and the demo all call :func:`estimate_run_mi`, so the minimum number
 of pairs, the rows left out for missing representations and the probe's labels are decided in
 one place. The estimators themselves are :data:`evalsuite.metrics.mutual_info.ESTIMATORS`.
+
+Each estimate is made so that it can be trusted or is flagged:
+
+- its interval is a half-sample bootstrap over examples
+  (:func:`evalsuite.metrics.mi_bootstrap.mutual_information_with_interval`);
+- KSG's PCA components per side are chosen by a known-truth check on correlated Gaussians with
+  the run's n and widths (:func:`evalsuite.metrics.mi_truth.choose_ksg_components`), unless
+  given, and the bias measured at the components used is reported;
+- every estimator is run on the same simulated data at :data:`CHECK_TRUTHS` nats, and a bias
+  that costs its interval its coverage, or estimates that contradict one another, become
+  warning lines (:func:`evalsuite.metrics.mi_checks.contradictions`).
 """
 
 from __future__ import annotations
@@ -15,12 +26,16 @@ import numpy as np
 
 from evalsuite.errors import DataError, UsageError
 from evalsuite.metrics.critics import CriticConfig
+from evalsuite.metrics.mi_bootstrap import INTERVAL_METHOD
+from evalsuite.metrics.mi_truth import BiasCheck
 from evalsuite.metrics.mutual_info import MIConfig, MIEstimate
 from evalsuite.names import MI_ESTIMATORS, PROBE_LABELS
 from evalsuite.runs import REPRESENTATIONS, Record, Representations, Run
 
 __all__ = [
+    "CHECK_TRUTHS",
     "MIN_PAIRS",
+    "KSGChoice",
     "MissingRepresentation",
     "RepresentationPairs",
     "RunMI",
@@ -32,6 +47,12 @@ __all__ = [
 
 MIN_PAIRS = 10
 """Fewer complete pairs than this give no estimate."""
+CHECK_TRUTHS: tuple[float, ...] = (1.0, 3.0)
+"""Nats simulated in the known-truth checks (those above ``0.8 log n`` are left out: no
+estimator can certify them from n pairs). Two levels, because the bias of every estimator
+grows with the MI, and the run's own MI is what is unknown."""
+SIGNAL_DIMS = 8
+"""Directions the simulated MI lives in (fewer when a side is narrower)."""
 
 
 class MissingRepresentation(UsageError):
@@ -65,6 +86,15 @@ class RunMIConfig:
         Training steps of each neural critic.
     seed : int
         Seed of every estimator.
+    ksg_components : int or None
+        PCA components per side before KSG; None: the number of
+        :data:`evalsuite.metrics.mi_truth.KSG_COMPONENT_GRID` with the smallest bias in the
+        known-truth check at the run's n and widths.
+    n_resamples : int or None
+        Half-samples of every estimator's bootstrap interval; None: each estimator's
+        :data:`evalsuite.metrics.mi_bootstrap.DEFAULT_RESAMPLES`.
+    check_replicates : int
+        Simulated data sets per truth in the known-truth checks.
     """
 
     estimators: tuple[str, ...] = ("ksg",)
@@ -74,6 +104,9 @@ class RunMIConfig:
     n_seeds: int = 3
     steps: int = 600
     seed: int = 0
+    ksg_components: int | None = None
+    n_resamples: int | None = None
+    check_replicates: int = 3
 
     def __post_init__(self) -> None:
         for name in self.estimators:
@@ -83,10 +116,29 @@ class RunMIConfig:
             raise UsageError(f"--n-seeds: must be a positive integer, got {self.n_seeds}")
         if self.steps < 1:
             raise UsageError(f"--steps: must be a positive integer, got {self.steps}")
+        if self.ksg_components is not None and self.ksg_components < 1:
+            raise UsageError(
+                f"--ksg-components: must be a positive integer, got {self.ksg_components}"
+            )
+        if self.n_resamples is not None and self.n_resamples < 2:
+            raise UsageError(f"--n-resamples: must be at least 2, got {self.n_resamples}")
+        if self.check_replicates < 1:
+            raise UsageError(
+                f"check_replicates: must be a positive integer, got {self.check_replicates}"
+            )
 
-    def mi_config(self) -> MIConfig:
-        """The estimators' own settings."""
-        return MIConfig(n_seeds=self.n_seeds, critic=CriticConfig(steps=self.steps))
+    def mi_config(self, ksg_components: int | None = None) -> MIConfig:
+        """The estimators' own settings (KSG's components: ``ksg_components``, else the
+        configured ones, else :class:`MIConfig`'s default)."""
+        components = ksg_components or self.ksg_components
+        extra = {} if components is None else {"ksg_components": components}
+        return MIConfig(n_seeds=self.n_seeds, critic=CriticConfig(steps=self.steps), **extra)
+
+    def resamples(self, estimator: str) -> int:
+        """Half-samples of ``estimator``'s bootstrap interval."""
+        from evalsuite.metrics.mi_bootstrap import DEFAULT_RESAMPLES
+
+        return self.n_resamples or DEFAULT_RESAMPLES[estimator]
 
 
 @dataclass(frozen=True)
@@ -101,8 +153,37 @@ class RepresentationPairs:
 
 
 @dataclass(frozen=True)
+class KSGChoice:
+    """How KSG's PCA components were chosen: given, or by the smallest known-truth bias.
+
+    Attributes
+    ----------
+    components : int
+        PCA components per side used.
+    chosen : bool
+        True when the known-truth check chose them (False: given in the configuration).
+    candidates : list of BiasCheck
+        The check of every candidate, at every truth of :data:`CHECK_TRUTHS` that applies.
+    """
+
+    components: int
+    chosen: bool
+    candidates: list[BiasCheck]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "components": self.components,
+            "chosen_by": "smallest mean |bias| in the known-truth check" if self.chosen else
+            "given",
+            "candidates": [c.as_dict() for c in self.candidates],
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
 class RunMI:
-    """What :func:`estimate_run_mi` found: the pairs, each estimate, each estimator skipped."""
+    """What :func:`estimate_run_mi` found: the pairs, each estimate with its bootstrap interval,
+    the known-truth checks, the warnings, and each estimator skipped."""
 
     run: Run
     config: RunMIConfig
@@ -111,6 +192,26 @@ class RunMI:
     estimates: list[MIEstimate]
     skipped: dict[str, str] = field(default_factory=dict)
     """Estimator -> why it gives no number on this run (no closed label set, degenerate data)."""
+    dims: tuple[int, int] = (0, 0)
+    """Widths of x and y."""
+    ksg: KSGChoice | None = None
+    bias_checks: list[BiasCheck] = field(default_factory=list)
+    """Each estimator at each truth of :data:`CHECK_TRUTHS`, as run on this run's data."""
+    warnings: list[str] = field(default_factory=list)
+    """Contradictions between the estimates, and biases that cost an interval its coverage."""
+
+    def bias_of(self, estimator: str) -> BiasCheck | None:
+        """The check of ``estimator`` with the largest absolute bias (None: not checked)."""
+        return _worst(self.bias_checks, estimator)
+
+    def bias_text(self, estimator: str) -> str:
+        """``known-truth bias: -0.68 at 1.00 nats, -2.03 at 3.00 nats`` (or "not checked")."""
+        parts = [
+            f"{c.bias:+.2f} at {c.truth:.2f} nats"
+            for c in self.bias_checks
+            if c.estimator == estimator
+        ]
+        return "known-truth bias: " + (", ".join(parts) or "not checked")
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON document of ``evalsuite mi --json``."""
@@ -121,10 +222,21 @@ class RunMI:
             "y": self.config.y,
             "n": self.n,
             "n_dropped": self.n_dropped,
+            "dims": list(self.dims),
             "unit": "nats",
+            "interval": {"method": INTERVAL_METHOD, "level": 0.95},
             "estimates": [e.as_dict() for e in self.estimates],
+            "ksg": None if self.ksg is None else self.ksg.as_dict(),
+            "bias_checks": [c.as_dict() for c in self.bias_checks],
+            "warnings": list(self.warnings),
             "skipped": dict(self.skipped),
         }
+
+
+def _worst(checks: Sequence[BiasCheck], estimator: str) -> BiasCheck | None:
+    """The check of ``estimator`` with the largest absolute bias, or None."""
+    mine = [c for c in checks if c.estimator == estimator]
+    return max(mine, key=lambda c: abs(c.bias)) if mine else None
 
 
 def _matrix(reps: Representations, key: str, path: Any) -> np.ndarray:
@@ -183,10 +295,76 @@ def _probe_labels(
     return [str(label) for label in labels], None
 
 
+def _check_truths(n: int) -> tuple[float, ...]:
+    """The truths of :data:`CHECK_TRUTHS` that n pairs can support (at least the smallest)."""
+    usable = tuple(t for t in CHECK_TRUTHS if t <= 0.8 * np.log(n))
+    return usable or CHECK_TRUTHS[:1]
+
+
+def _choose_ksg(
+    pairs: RepresentationPairs, config: RunMIConfig, truths: Sequence[float]
+) -> KSGChoice:
+    """KSG's components: given, or those with the smallest mean |bias| over ``truths``."""
+    from evalsuite.metrics.mi_truth import KSG_COMPONENT_GRID, choose_ksg_components
+
+    n, dx, dy = len(pairs.ids), pairs.x.shape[1], pairs.y.shape[1]
+    signal = min(SIGNAL_DIMS, dx, dy)
+    if config.ksg_components is not None:
+        grid: tuple[int, ...] = (config.ksg_components,)
+    else:
+        grid = KSG_COMPONENT_GRID
+    candidates = []
+    for truth in truths:
+        _, checks = choose_ksg_components(
+            n=n,
+            dx=dx,
+            dy=dy,
+            mi=truth,
+            grid=grid,
+            config=config.mi_config(),
+            signal_dims=signal,
+            replicates=config.check_replicates,
+            rng=config.seed,
+        )
+        candidates += checks
+    by_components: dict[int, list[float]] = {}
+    for check in candidates:
+        by_components.setdefault(check.settings["ksg_components"], []).append(abs(check.bias))
+    best = min(by_components, key=lambda c: float(np.mean(by_components[c])))
+    return KSGChoice(best, config.ksg_components is None, candidates)
+
+
+def _bias_checks(
+    name: str, pairs: RepresentationPairs, config: MIConfig, run_config: RunMIConfig,
+    truths: Sequence[float],
+) -> list[BiasCheck]:  # fmt: skip
+    """``name`` as configured, on simulated data with the run's n and widths at each truth."""
+    from dataclasses import replace
+
+    from evalsuite.metrics.mi_truth import known_truth_bias
+
+    n, dx, dy = len(pairs.ids), pairs.x.shape[1], pairs.y.shape[1]
+    return [
+        known_truth_bias(
+            name,
+            n=n,
+            dx=dx,
+            dy=dy,
+            mi=truth,
+            config=replace(config, n_seeds=1),
+            signal_dims=min(SIGNAL_DIMS, dx, dy),
+            replicates=run_config.check_replicates,
+            rng=run_config.seed,
+        )
+        for truth in truths
+    ]
+
+
 def estimate_run_mi(
     run: Run, config: RunMIConfig, *, progress: Callable[[str], None] | None = None
 ) -> RunMI:
-    """Every estimator of ``config`` on the run's complete representation pairs.
+    """Every estimator of ``config`` on the run's complete representation pairs, each with a
+    bootstrap interval and a known-truth check, and the warnings they give together.
 
     An estimator that cannot give a number on this run (the probe without a closed label set,
     or data its estimator refuses) is skipped with its reason in :attr:`RunMI.skipped`.
@@ -196,25 +374,58 @@ def estimate_run_mi(
     UsageError, DataError
         From :func:`representation_pairs`.
     """
-    from evalsuite.metrics.mutual_info import estimate_mutual_information
+    from evalsuite.metrics.mi_bootstrap import mutual_information_with_interval
+    from evalsuite.metrics.mi_checks import contradictions
 
+    say = progress or (lambda _: None)
     pairs = representation_pairs(run, config.x, config.y)
+    x = pairs.x if pairs.x.ndim == 2 else pairs.x[:, None]
+    y = pairs.y if pairs.y.ndim == 2 else pairs.y[:, None]
+    pairs = RepresentationPairs(x, y, pairs.ids, pairs.n_dropped)
+    truths = _check_truths(len(pairs.ids))
     labels, why_not = None, None
     if "probe" in config.estimators:
         labels, why_not = _probe_labels(run.records, pairs.ids, config.label_field)
-    estimates, skipped = [], {}
+    ksg = None
+    if "ksg" in config.estimators:
+        say(f"choosing KSG's components by a known-truth check at {x.shape[1]}+{y.shape[1]} dims")
+        ksg = _choose_ksg(pairs, config, truths)
+    mi_config = config.mi_config(ksg.components if ksg else None)
+    estimates, skipped, checks = [], {}, []
     for name in config.estimators:
         if name == "probe" and labels is None:
             skipped[name] = str(why_not)
             continue
-        if progress is not None:
-            progress(f"estimating MI with {name} on {len(pairs.ids)} pairs")
+        resamples = config.resamples(name)
+        say(f"estimating MI with {name} on {len(pairs.ids)} pairs ({resamples} half-samples)")
         try:
-            estimate = estimate_mutual_information(
-                name, pairs.x, pairs.y, labels=labels, config=config.mi_config(), rng=config.seed
+            estimate = mutual_information_with_interval(
+                name,
+                x,
+                y,
+                labels=labels,
+                config=mi_config,
+                n_resamples=resamples,
+                rng=config.seed,
             )
         except ValueError as err:  # a property of this run's data, e.g. too few labels
             skipped[name] = str(err)
             continue
         estimates.append(estimate)
-    return RunMI(run, config, len(pairs.ids), pairs.n_dropped, estimates, skipped)
+        if name == "ksg" and ksg is not None:
+            checks += [c for c in ksg.candidates if c.settings["ksg_components"] == ksg.components]
+        else:
+            checks += _bias_checks(name, pairs, mi_config, config, truths)
+    worst = [c for e in estimates if (c := _worst(checks, e.estimator)) is not None]
+    return RunMI(
+        run,
+        config,
+        len(pairs.ids),
+        pairs.n_dropped,
+        estimates,
+        skipped,
+        dims=(x.shape[1], y.shape[1]),
+        ksg=ksg,
+        bias_checks=checks,
+        warnings=contradictions(estimates, bias_checks=worst),
+    )

@@ -1,10 +1,13 @@
 """Estimate mutual information between label and rationale representations (nats).
 
 Reads RUN/representations.npz (written by `evalsuite score`): by default ``label_repr`` against
-``rationale_repr``; --x and --y pick other keys. Each estimate comes with an interval and the
-caveat that goes with it (InfoNCE <= log N; CLUB is an upper bound only if its q fits; the probe
-bound needs a closed label set). This is I(label representation; rationale representation), not
-lm-eval's ``acc_mutual_info``.
+``rationale_repr``; --x and --y pick other keys. Each estimate comes with a 95 % interval from a
+half-sample bootstrap over examples, the caveat that goes with it (InfoNCE <= log N; CLUB is an
+upper bound only if its q fits; the probe bound needs a closed label set) and its bias in a
+known-truth check on Gaussians of the run's n and widths; KSG's PCA components are chosen by that
+check unless --ksg-components says. Estimates that contradict one another, or whose bias costs
+their interval its coverage, print a warning on stderr. This is I(label representation;
+rationale representation), not lm-eval's ``acc_mutual_info``.
 
   evalsuite mi runs/dss-anli1
   evalsuite mi runs/dss-anli1 --estimator all --json
@@ -15,14 +18,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from evalsuite.commands.common import add_json_argument, print_json
 from evalsuite.errors import DataError, UsageError
 from evalsuite.names import MI_ESTIMATORS, PROBE_LABELS
 
 if TYPE_CHECKING:
-    pass
+    from evalsuite.analysis.mutual_information import RunMI
 
 NAME = "mi"
 HELP = "estimate mutual information between label and rationale representations"
@@ -53,11 +56,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--steps", type=int, default=600, help="training steps of each neural critic (default 600)"
     )
+    parser.add_argument(
+        "--ksg-components",
+        type=int,
+        default=None,
+        metavar="K",
+        help="PCA components per side before KSG (default: chosen by the known-truth check)",
+    )
+    parser.add_argument(
+        "--n-resamples",
+        type=int,
+        default=None,
+        metavar="B",
+        help="half-samples of every bootstrap interval (default: ksg 200, probe 30, "
+        "neural bounds 20)",
+    )
     add_json_argument(parser)
 
 
-def estimate(args: argparse.Namespace) -> dict[str, Any]:
-    """Run the estimators the arguments ask for; return the JSON document.
+def estimate(args: argparse.Namespace) -> RunMI:
+    """Run the estimators the arguments ask for; print the warnings on stderr.
 
     With one estimator (not ``all``), an estimator that gives no number on this run is an
     error rather than a skip.
@@ -78,6 +96,8 @@ def estimate(args: argparse.Namespace) -> dict[str, Any]:
         n_seeds=args.n_seeds,
         steps=args.steps,
         seed=args.seed,
+        ksg_components=args.ksg_components,
+        n_resamples=args.n_resamples,
     )
     loaded = read_run(args.run)
     say = (lambda line: print(line, file=sys.stderr)) if every else None
@@ -91,29 +111,37 @@ def estimate(args: argparse.Namespace) -> dict[str, Any]:
         if args.estimator == "probe":
             raise UsageError(f"--estimator probe: {why}")
         raise DataError(f"{loaded.path / REPRESENTATIONS}: {args.estimator}: {why}")
-    return result.as_dict()
+    for line in result.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    return result
 
 
-def _print_table(doc: dict[str, Any]) -> None:
+def _print_table(result: RunMI) -> None:
+    doc = result.as_dict()
     left_out = f" ({doc['n_dropped']} without both left out)" if doc["n_dropped"] else ""
     print(
         f"run {doc['run']}: I({doc['x']}; {doc['y']}) over {doc['n']} examples{left_out}, in nats"
     )
-    for e in doc["estimates"]:
-        interval = "seed range" if "seed_values" in e else "95 % normal approx."
+    print(f"  intervals: 95 %, {doc['interval']['method']}")
+    for e in result.estimates:
+        resamples = e.details["interval"]["n_resamples"]
         print(
-            f"  {e['estimator']:<8} {e['value']:8.4f}  [{e['low']:.4f}, {e['high']:.4f}] "
-            f"({interval})  {e['kind']}"
+            f"  {e.estimator:<8} {e.value:8.4f}  [{e.low:.4f}, {e.high:.4f}] "
+            f"({resamples} half-samples)  {e.kind}"
         )
-        print(f"           note: {e['caveat']}")
-    for name, why in doc["skipped"].items():
+        print(f"           note: {e.caveat}")
+        print(f"           {result.bias_text(e.estimator)}")
+    if result.ksg is not None:
+        print(f"  ksg: {result.ksg.components} PCA components per side "
+              f"({result.ksg.as_dict()['chosen_by']})")  # fmt: skip
+    for name, why in result.skipped.items():
         print(f"  {name:<8} skipped: {why}")
 
 
 def run(args: argparse.Namespace) -> int:
-    doc = estimate(args)
+    result = estimate(args)
     if args.json:
-        print_json(doc)
+        print_json(result.as_dict())
     else:
-        _print_table(doc)
+        _print_table(result)
     return 0

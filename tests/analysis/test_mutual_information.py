@@ -15,7 +15,8 @@ from evalsuite.analysis.mutual_information import (
     estimate_run_mi,
 )
 from evalsuite.errors import DataError, UsageError
-from evalsuite.metrics.mutual_info import estimate_mutual_information
+from evalsuite.metrics.mi_bootstrap import mutual_information_with_interval
+from evalsuite.metrics.mutual_info import MIConfig
 from evalsuite.runs import read_run
 from tests.metrics.runs import record, write_run
 
@@ -38,11 +39,32 @@ def test_leaves_out_missing_rows_and_equals_the_estimator_on_the_rest(tmp_path: 
     assert (result.n, result.n_dropped) == (36, 4)
     reps = run.representations()
     assert reps is not None
-    direct = estimate_mutual_information(
-        "ksg", reps.array("label_repr")[4:], reps.array("rationale_repr")[4:], rng=0
+    assert result.ksg is not None and result.ksg.chosen
+    direct = mutual_information_with_interval(
+        "ksg",
+        reps.array("label_repr")[4:],
+        reps.array("rationale_repr")[4:],
+        config=MIConfig(ksg_components=result.ksg.components),
+        rng=0,
     )
     assert result.estimates == [direct]
     assert result.as_dict()["estimates"][0]["value"] == direct.value
+
+
+def test_ksg_components_are_those_of_the_smallest_known_truth_bias(tmp_path: Path) -> None:
+    run = read_run(_run(tmp_path, 60))
+    result = estimate_run_mi(run, RunMIConfig(n_resamples=5))
+    assert result.ksg is not None
+    mean_bias: dict[int, list[float]] = {}
+    for check in result.ksg.candidates:
+        mean_bias.setdefault(check.settings["ksg_components"], []).append(abs(check.bias))
+    assert set(mean_bias) == {2}  # the only grid value that fits 3 dimensions
+    assert result.ksg.components == 2
+    # the checks reported beside the estimate are those at the components used
+    assert {c.settings["ksg_components"] for c in result.bias_checks} == {2}
+    given = estimate_run_mi(run, RunMIConfig(n_resamples=5, ksg_components=1))
+    assert given.ksg is not None and (given.ksg.components, given.ksg.chosen) == (1, False)
+    assert given.estimates[0].details["components"] == [1, 1]
 
 
 def test_the_minimum_number_of_pairs_is_one_rule(tmp_path: Path) -> None:
