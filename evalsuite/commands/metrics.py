@@ -10,6 +10,10 @@ reliability diagrams as PNG and PDF.
   evalsuite metrics runs/dss-svamp --json
   evalsuite metrics runs/dss-svamp --confidence sequence
   evalsuite metrics runs/dss-svamp --figures reports/dss-svamp
+  evalsuite metrics runs/dss-svamp-test --calibrate-on runs/dss-svamp-valid
+
+``--calibrate-on VALID_RUN`` fits a temperature on the same checkpoint's validation run (never a
+test run: refused) and prints the ECE after temperature scaling beside the raw ECE.
 """
 
 from __future__ import annotations
@@ -42,6 +46,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--seed", type=int, default=0, help="seed of the ECE bootstrap interval (default 0)"
     )
     add_confidence_argument(parser)
+    parser.add_argument(
+        "--calibrate-on",
+        metavar="VALID_RUN",
+        help="the same checkpoint's validation run: fit a temperature there and show the ECE "
+        "after temperature scaling (never fitted on test)",
+    )
     add_json_argument(parser)
 
 
@@ -94,6 +104,7 @@ def _print_table(name: str, summary: dict[str, Any], coverage: str = "") -> None
                 low, high = interval["low"], interval["high"]
                 line += f"  [{low:{metric.format}}, {high:{metric.format}}] (bootstrap 95 %)"
             print(line)
+        _print_temperature(summary.get("temperature_scaling"))
         _print_selective(cal["selective"])
         _print_reliability(cal["reliability"])
 
@@ -119,6 +130,20 @@ def _print_table(name: str, summary: dict[str, Any], coverage: str = "") -> None
             counts = ", ".join(f"{kind} {n}" for kind, n in skipped.items())
             print(f"  {'not compared (other kind)':<28} {counts} (the teacher's are prose)")
     _print_paths(summary.get("paths"))
+
+
+def _print_temperature(scaled: dict[str, Any] | None) -> None:
+    """ECE after temperature scaling, or why there is none."""
+    from evalsuite.analysis.calibration import NO_VALIDATION_RUN
+
+    label = "ECE after temperature scaling"
+    if scaled is None:
+        print(f"  {label:<28} {NO_VALIDATION_RUN}; pass --calibrate-on VALID_RUN")
+        return
+    print(
+        f"  {label:<28} {scaled['ece_scaled']:.3f}  (raw {scaled['ece_raw']:.3f}; "
+        f"T = {scaled['temperature']:.3f} fitted on split '{scaled['fitted_on']}')"
+    )
 
 
 def _print_selective(selective: dict[str, list[float]]) -> None:
@@ -199,12 +224,18 @@ def run(args: argparse.Namespace) -> int:
     from evalsuite.runs import read_run
 
     loaded = read_run(args.run)
+    scaled = None
+    if args.calibrate_on:
+        from evalsuite.analysis.calibration import temperature_scaling
+
+        scaled = temperature_scaling(loaded, read_run(args.calibrate_on))
     summary = summarize_run(
         loaded.records,
         same_answer=_same_answer(loaded.manifest),
         rng=args.seed,
         confidence=args.confidence,
     )
+    summary["temperature_scaling"] = None if scaled is None else scaled.as_dict()
     if args.figures:
         figures = _write_figures(loaded.records, loaded.name, Path(args.figures), args.confidence)
         for path in figures:

@@ -198,12 +198,19 @@ CALIBRATION_METRICS: Registry[CalibrationMetric] = Registry(
             CalibrationMetric(
                 "smooth_ece", "smooth ECE", "smECE", False,
                 lambda x: cal.smooth_calibration_error(x.y_prob, x.y_true),
-                "smooth ECE (relplot)", headline=True,
+                "smooth ECE (relplot)", headline=True, interval="smooth_ece_interval",
             ),
             CalibrationMetric(
                 "brier", "Brier score", "Brier", False,
                 lambda x: cal.brier_score_loss(x.y_prob, x.y_true),
                 "Brier score of the confidence in the answer given", headline=True,
+                interval="brier_interval",
+            ),
+            CalibrationMetric(
+                "debiased_ece", "debiased L2-ECE (Kumar et al. 2019)", "dECE", False,
+                lambda x: cal.debiased_calibration_error(x.y_prob, x.y_true),
+                "debiased L2 calibration error, 15 equal-mass bins (Kumar, Liang & Ma 2019)",
+                headline=True,
             ),
             CalibrationMetric(
                 "mmce", "MMCE", "MMCE", False,

@@ -25,6 +25,7 @@ import numpy as np
 
 from evalsuite.metrics import calibration as cal
 from evalsuite.metrics import registry
+from evalsuite.metrics.calibration_bootstrap import calibration_intervals
 from evalsuite.metrics.paths import path_summary
 from evalsuite.metrics.rationale import rationale_summary
 from evalsuite.metrics.resampling import RandomState
@@ -134,7 +135,10 @@ def calibration_summary(
         ``n``; ``ece`` (10 equal-width bins), ``ece_15``, ``ece_equal_mass`` (10 equal-mass bins)
         and ``mce`` (10 equal-width bins); ``smooth_ece``; ``brier``; ``mmce``; ``aurc``;
         ``mean_confidence`` (the mean of ``y_prob``, to set against accuracy);
-        ``ece_interval`` (bootstrap percentile interval of ECE(10)); ``classwise_ece`` (null
+        ``ece_interval``, ``smooth_ece_interval`` and ``brier_interval`` (bootstrap percentile
+        intervals of ECE(10), smooth ECE and Brier score, from independent streams of ``rng``:
+        :func:`evalsuite.metrics.calibration_bootstrap.calibration_intervals`);
+        ``debiased_ece`` (Kumar, Liang & Ma 2019); ``classwise_ece`` (null
         without a closed label set); ``selective`` (accuracy when keeping the most confident
         10 %, 20 %, ..., 100 %); ``reliability`` (the 10-bin curve, empty bins with null
         accuracy and count 0).
@@ -142,9 +146,7 @@ def calibration_summary(
     prob = np.asarray(y_prob, dtype=np.float64)
     true = np.asarray(y_true, dtype=np.float64)
     inputs = registry.CalibrationInputs(prob, true, label_probs, label_index)
-    interval = cal.expected_calibration_error_interval(
-        prob, true, n_bins=10, n_resamples=n_resamples, rng=rng
-    )
+    intervals = calibration_intervals(prob, true, n_bins=10, n_resamples=n_resamples, rng=rng)
     selective = cal.selective_prediction_curve(prob, true)
     # the k most confident answers with k = ceil(c * n) for c = 0.1, ..., 1.0 (rounded first:
     # 0.3 * 10 is 3.0000000000000004 in floating point)
@@ -153,7 +155,9 @@ def calibration_summary(
     return {
         "n": int(prob.size),
         **{name: metric.compute(inputs) for name, metric in registry.CALIBRATION_METRICS.items()},
-        "ece_interval": interval.as_dict(),
+        "ece_interval": intervals.ece.as_dict(),
+        "smooth_ece_interval": intervals.smooth_ece.as_dict(),
+        "brier_interval": intervals.brier.as_dict(),
         "selective": {
             "coverage": [float(c) for c in selective.coverage[keep]],
             "accuracy": [float(a) for a in selective.accuracy[keep]],

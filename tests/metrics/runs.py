@@ -39,9 +39,14 @@ def write_run(
     representations: Mapping[str, np.ndarray] | None = None,
     task: str = "arith",
     name: str | None = None,
+    split: str = "test",
+    model_hash: str | None = None,
 ) -> Path:
     """A complete run directory (manifest, records, optional representations.npz)."""
-    manifest = {"kind": "test", "task": task, "split": "test", "name": name or path.name}
+    manifest: dict[str, Any] = {"kind": "test", "task": task, "split": split,
+                                "name": name or path.name}  # fmt: skip
+    if model_hash is not None:
+        manifest["model_hash"] = model_hash
     writer = RunWriter(path, manifest)
     writer.append(records)
     writer.finish([r["id"] for r in records])
