@@ -235,7 +235,8 @@ def run(args: argparse.Namespace) -> int:
         rng=args.seed,
         confidence=args.confidence,
     )
-    summary["temperature_scaling"] = None if scaled is None else scaled.as_dict()
+    if scaled is not None:  # only then: without it the document is the run's metrics.json
+        summary["temperature_scaling"] = scaled.as_dict()
     if args.figures:
         figures = _write_figures(loaded.records, loaded.name, Path(args.figures), args.confidence)
         for path in figures:

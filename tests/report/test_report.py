@@ -269,7 +269,7 @@ def test_mcnemar_dagger_matches_the_binomial_reference(cli, tmp_path: Path) -> N
 # -- calibration and MI ------------------------------------------------------------------------
 def test_calibration_table_shows_dashes_without_confidences(report: Path) -> None:
     tex = (report / "tables" / "calibration.tex").read_text()
-    assert r"teacher / arith & -- & -- & -- & -- \\" in tex
+    assert r"teacher / arith & -- & -- & -- & -- & -- \\" in tex
     # right answers at 0.9 (odd ids) or 0.7, wrong ones at 0.6 or 0.4: dss is 160 right, 40 wrong
     row = next(r for r in doc(report)["calibration"] if r["run"] == "dss")
     assert row["mean_confidence"] == pytest.approx(
