@@ -20,7 +20,7 @@ import argparse
 import sys
 
 from evalsuite.commands.common import add_confidence_argument
-from evalsuite.names import PAIRED_TESTS
+from evalsuite.names import MI_ESTIMATORS, PAIRED_TESTS
 from evalsuite.report.config import DEFAULT_EXPLORER_URL
 
 NAME = "report"
@@ -53,9 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--mi-estimators",
-        default="ksg",
+        default=",".join(MI_ESTIMATORS),
         metavar="NAMES",
-        help="comma-separated: ksg (default), infonce, nwj, smile, club, probe; or none",
+        help="comma-separated: ksg, infonce, nwj, smile, club, probe (default: all); or none",
     )
     parser.add_argument(
         "--intersect",

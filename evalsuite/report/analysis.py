@@ -9,14 +9,19 @@ Every number comes from :mod:`evalsuite.metrics`, with the calls ``evalsuite met
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from evalsuite.errors import UsageError
 from evalsuite.metrics import significance as sig
 from evalsuite.metrics.mutual_info import MIEstimate
 from evalsuite.report.config import ReportConfig
 from evalsuite.report.runs import METHOD_ORDER, Progress, ReportRun, ordered
+
+if TYPE_CHECKING:
+    from evalsuite.analysis.mutual_information import RunMI
+    from evalsuite.metrics.temperature import TemperatureScaledECE
+    from evalsuite.runs import Run
 
 __all__ = [
     "INTERSECT_HINT",
@@ -51,6 +56,11 @@ class ReportAnalysis:
         Every mutual-information estimate made.
     skipped : list of dict
         ``run``, ``estimator``, ``reason`` for each estimate that could not be made.
+    mi : list of (ReportRun, RunMI)
+        Each run's whole MI result: KSG's components, the known-truth checks, the warnings.
+    temperature : mapping of str to TemperatureScaledECE or str
+        Run name -> its ECE after a temperature fitted on the same checkpoint's validation run,
+        or why there is none (:data:`evalsuite.analysis.calibration.NO_VALIDATION_RUN`).
     """
 
     runs: tuple[ReportRun, ...]
@@ -59,6 +69,8 @@ class ReportAnalysis:
     comparisons: list[dict[str, Any]]
     estimates: list[tuple[ReportRun, MIEstimate]]
     skipped: list[dict[str, str]]
+    mi: list[tuple[ReportRun, RunMI]] = field(default_factory=list)
+    temperature: Mapping[str, TemperatureScaledECE | str] = field(default_factory=dict)
 
 
 def groups(runs: Sequence[ReportRun]) -> dict[tuple[str, str], list[ReportRun]]:
@@ -182,7 +194,7 @@ def _prefixed(say: Progress, prefix: str) -> Progress:
 
 def _mutual_information(
     runs: Sequence[ReportRun], config: ReportConfig, say: Progress
-) -> tuple[list[tuple[ReportRun, MIEstimate]], list[dict[str, str]]]:
+) -> tuple[list[tuple[ReportRun, RunMI]], list[dict[str, str]]]:
     """Every configured estimator on every run that has representations.npz, by
     :func:`evalsuite.analysis.mutual_information.estimate_run_mi` as ``evalsuite mi`` runs it.
 
@@ -199,7 +211,7 @@ def _mutual_information(
     )
 
     mi_config = config.mi_config()
-    estimates, skipped = [], []
+    results, skipped = [], []
 
     def skip(r: ReportRun, name: str, reason: str) -> None:
         say(f"mutual information ({name}) skipped for {r.name}: {reason}")
@@ -214,17 +226,49 @@ def _mutual_information(
             for name in config.mi_estimators:
                 skip(r, name, str(err))
             continue
-        estimates += [(r, e) for e in result.estimates]
+        results.append((r, result))
         for name, reason in result.skipped.items():
             skip(r, name, reason)
-    return estimates, skipped
+        for line in result.warnings:
+            say(f"warning: {r.name}: {line}")
+    return results, skipped
+
+
+def _temperature(
+    runs: Sequence[ReportRun], partners: Mapping[str, Run], say: Progress
+) -> dict[str, TemperatureScaledECE | str]:
+    """Each run's ECE after a temperature fitted on its checkpoint's validation run, by
+    :func:`evalsuite.analysis.calibration.temperature_scaling` as ``metrics --calibrate-on``
+    computes it; or why not (no validation run given, or one that cannot fit a temperature)."""
+    from evalsuite.analysis.calibration import NO_VALIDATION_RUN, temperature_scaling
+    from evalsuite.errors import DataError
+
+    found: dict[str, TemperatureScaledECE | str] = {}
+    for r in runs:
+        valid = partners.get(r.name)
+        if valid is None:
+            found[r.name] = NO_VALIDATION_RUN
+            continue
+        say(f"fitting a temperature for {r.name} on {valid.name}")
+        try:
+            found[r.name] = temperature_scaling(r.run, valid, option="validation run")
+        except DataError as err:
+            found[r.name] = f"n/a ({err})"
+    return found
 
 
 def analyse(
-    runs: Sequence[ReportRun], paired: Sequence[Pairing], config: ReportConfig, say: Progress
+    runs: Sequence[ReportRun],
+    paired: Sequence[Pairing],
+    config: ReportConfig,
+    say: Progress,
+    *,
+    partners: Mapping[str, Run] | None = None,
 ) -> ReportAnalysis:
-    """Summaries, comparisons and MI estimates of ``runs``, checked beforehand by
-    :func:`pairings` (which gives ``paired``)."""
+    """Summaries, comparisons, MI estimates and temperature-scaled ECEs of ``runs``, checked
+    beforehand by :func:`pairings` (which gives ``paired``); ``partners`` maps a run's name to
+    its checkpoint's validation run
+    (:func:`evalsuite.analysis.calibration.validation_partners`)."""
     from evalsuite.metrics.summary import summarize_run
     from evalsuite.report.explorer import task_same_answer
 
@@ -238,12 +282,14 @@ def analyse(
             confidence=config.confidence,
         )
     comparisons = _comparisons(paired, config, say)
-    estimates, skipped = _mutual_information(runs, config, say)
+    mi, skipped = _mutual_information(runs, config, say)
     return ReportAnalysis(
         runs=tuple(runs),
         config=config,
         summaries=summaries,
         comparisons=comparisons,
-        estimates=estimates,
+        estimates=[(r, e) for r, result in mi for e in result.estimates],
         skipped=skipped,
+        mi=mi,
+        temperature=_temperature(runs, partners or {}, say),
     )

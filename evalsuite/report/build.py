@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evalsuite.analysis.calibration import validation_partners
 from evalsuite.io import atomic_write_text
 from evalsuite.provenance import now_iso, provenance
 from evalsuite.report.analysis import ReportAnalysis, analyse, groups, pairings
@@ -154,6 +155,7 @@ def build_report(
     say = progress or (lambda _: None)
     out = Path(out)
     check_out(out, overwrite=config.overwrite)
+    runs, partners = validation_partners(runs)  # a checkpoint's valid run calibrates its test run
     described = describe_runs(runs, methods=config.methods)
     paired = pairings(groups(described), config)
     for r in described if config.mi_estimators else ():
@@ -164,7 +166,7 @@ def build_report(
                 f"(set one with --method {r.name}=METHOD)")  # fmt: skip
         if not r.run.complete:
             say(f"run {r.name} is not complete (status {r.run.manifest.status!r})")
-    analysis = analyse(described, paired, config, say)
+    analysis = analyse(described, paired, config, say, partners=partners)
     coverage = report_coverage(described)
     by_row = {r.label: coverage[r.name] for r in described}
     built = {

@@ -39,7 +39,8 @@ class ReportConfig:
         Resamples of the bootstrap and permutation tests.
     mi_estimators : tuple of str
         Names of :data:`evalsuite.names.MI_ESTIMATORS` run on every run with
-        representations.npz; empty for none.
+        representations.npz (all by default, so that they can be read against each other);
+        empty for none.
     intersect : bool
         Compare on the examples two runs share instead of refusing runs with different ids.
     figures : bool
@@ -62,7 +63,7 @@ class ReportConfig:
     test: str = "bootstrap"
     alpha: float = 0.05
     n_resamples: int = 10_000
-    mi_estimators: tuple[str, ...] = ("ksg",)
+    mi_estimators: tuple[str, ...] = tuple(MI_ESTIMATORS)
     intersect: bool = False
     figures: bool = True
     seed: int = 0
