@@ -181,14 +181,20 @@ def _row_groups(table: Table) -> list[list[str]]:
     return [group for group in (list(table.rows), list(table.reference_rows)) if group]
 
 
+SHRINK_TO_FIT = r"\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{%"
+"""Opens the box a tabular sits in: scaled down to the line width when wider, else as it is."""
+
+
 def render_latex(table: Table) -> str:
-    """A booktabs ``table`` environment (needs ``\\usepackage{booktabs}``)."""
+    """A booktabs ``table`` environment (needs ``\\usepackage{booktabs}`` and ``graphicx``);
+    a tabular wider than the line is scaled down to it, so no table runs into the margin."""
     best = {column: table.best_rows(column) for column in table.columns}
     lines = [
         r"\begin{table}[t]",
         r"\centering",
         rf"\caption{{{latex_escape(table.caption)}}}",
         rf"\label{{{table.label}}}",
+        SHRINK_TO_FIT,
         r"\begin{tabular}{l" + "c" * len(table.columns) + "}",
         r"\toprule",
         " & ".join(["Method", *(latex_escape(c) for c in table.columns)]) + r" \\",
@@ -202,7 +208,7 @@ def render_latex(table: Table) -> str:
                 for c in table.columns
             ]
             lines.append(" & ".join([latex_escape(row), *cells]) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}"]
+    lines += [r"\bottomrule", r"\end{tabular}", "}"]
     if table.footnote:
         lines.append(rf"\par\smallskip{{\footnotesize {latex_escape(table.footnote)}}}")
     lines.append(r"\end{table}")
@@ -239,5 +245,6 @@ def latex_document(tables: Sequence[str]) -> str:
     body = "\n".join(tables)
     return (
         "\\documentclass{article}\n\\usepackage{booktabs}\n\\usepackage{amsmath}\n"
+        "\\usepackage{graphicx}\n"
         "\\begin{document}\n" + body + "\\end{document}\n"
     )
