@@ -157,4 +157,5 @@ def test_a_planted_contradiction_is_a_warning_in_the_notes_and_summary(
     expected = f"club upper bound 67.60 [60.00, 70.00] exceeds log n = {np.log(N):.2f} nats"
     assert result.mi is not None and expected in (result.mi.footnote or "")
     summary = (tmp_path / "report" / "summary.md").read_text()
-    assert f"WARNING {result.mi.rows[0]}: {expected}" in summary
+    shown = summary.replace("\\[", "[").replace("\\]", "]")  # Markdown escapes brackets
+    assert f"WARNING {result.mi.rows[0]}: {expected}" in shown
