@@ -25,10 +25,13 @@ import numpy as np
 
 from evalsuite.metrics import calibration as cal
 from evalsuite.metrics import registry
-from evalsuite.metrics.calibration_bootstrap import calibration_intervals
+from evalsuite.metrics.calibration_bootstrap import (
+    brier_score_interval,
+    smooth_calibration_error_interval,
+)
 from evalsuite.metrics.paths import path_summary
 from evalsuite.metrics.rationale import rationale_summary
-from evalsuite.metrics.resampling import RandomState
+from evalsuite.metrics.resampling import RandomState, as_generator
 from evalsuite.registry import Registry
 from evalsuite.runs.records import Record, as_records
 
@@ -136,8 +139,8 @@ def calibration_summary(
         and ``mce`` (10 equal-width bins); ``smooth_ece``; ``brier``; ``mmce``; ``aurc``;
         ``mean_confidence`` (the mean of ``y_prob``, to set against accuracy);
         ``ece_interval``, ``smooth_ece_interval`` and ``brier_interval`` (bootstrap percentile
-        intervals of ECE(10), smooth ECE and Brier score, from independent streams of ``rng``:
-        :func:`evalsuite.metrics.calibration_bootstrap.calibration_intervals`);
+        intervals of ECE(10), smooth ECE and Brier score, from independent streams of ``rng``;
+        :mod:`evalsuite.metrics.calibration_bootstrap`);
         ``debiased_ece`` (Kumar, Liang & Ma 2019); ``classwise_ece`` (null
         without a closed label set); ``selective`` (accuracy when keeping the most confident
         10 %, 20 %, ..., 100 %); ``reliability`` (the 10-bin curve, empty bins with null
@@ -146,7 +149,13 @@ def calibration_summary(
     prob = np.asarray(y_prob, dtype=np.float64)
     true = np.asarray(y_true, dtype=np.float64)
     inputs = registry.CalibrationInputs(prob, true, label_probs, label_index)
-    intervals = calibration_intervals(prob, true, n_bins=10, n_resamples=n_resamples, rng=rng)
+    # ECE's interval draws from ``rng`` itself, as before smooth ECE and Brier had intervals (so
+    # the metrics.json of earlier runs recompute to the same numbers); those two draw from
+    # child streams of it, independent of ECE's and of each other.
+    ece_interval = cal.expected_calibration_error_interval(
+        prob, true, n_bins=10, n_resamples=n_resamples, rng=rng
+    )
+    smooth_rng, brier_rng = as_generator(rng).spawn(2)
     selective = cal.selective_prediction_curve(prob, true)
     # the k most confident answers with k = ceil(c * n) for c = 0.1, ..., 1.0 (rounded first:
     # 0.3 * 10 is 3.0000000000000004 in floating point)
@@ -155,9 +164,13 @@ def calibration_summary(
     return {
         "n": int(prob.size),
         **{name: metric.compute(inputs) for name, metric in registry.CALIBRATION_METRICS.items()},
-        "ece_interval": intervals.ece.as_dict(),
-        "smooth_ece_interval": intervals.smooth_ece.as_dict(),
-        "brier_interval": intervals.brier.as_dict(),
+        "ece_interval": ece_interval.as_dict(),
+        "smooth_ece_interval": smooth_calibration_error_interval(
+            prob, true, rng=smooth_rng
+        ).as_dict(),
+        "brier_interval": brier_score_interval(
+            prob, true, n_resamples=n_resamples, rng=brier_rng
+        ).as_dict(),
         "selective": {
             "coverage": [float(c) for c in selective.coverage[keep]],
             "accuracy": [float(a) for a in selective.accuracy[keep]],

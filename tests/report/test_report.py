@@ -127,7 +127,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def report(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The full report (both tasks, figures on), built once through the library."""
     out = tmp_path_factory.mktemp("reports") / "full"
-    config = ReportConfig(baseline="standard", methods={str(runs["gpt"]): "gpt"}, n_resamples=2000)
+    config = ReportConfig(
+        baseline="standard",
+        methods={str(runs["gpt"]): "gpt"},
+        n_resamples=2000,
+        mi_estimators=("ksg",),  # every estimator: tests/report/test_mi_table.py
+    )
     build_report(read_runs(list(runs.values())), out, config)
     return out
 
@@ -269,7 +274,7 @@ def test_mcnemar_dagger_matches_the_binomial_reference(cli, tmp_path: Path) -> N
 # -- calibration and MI ------------------------------------------------------------------------
 def test_calibration_table_shows_dashes_without_confidences(report: Path) -> None:
     tex = (report / "tables" / "calibration.tex").read_text()
-    assert r"teacher / arith & -- & -- & -- & -- & -- \\" in tex
+    assert r"teacher / arith & -- & -- & -- & -- & -- & -- \\" in tex
     # right answers at 0.9 (odd ids) or 0.7, wrong ones at 0.6 or 0.4: dss is 160 right, 40 wrong
     row = next(r for r in doc(report)["calibration"] if r["run"] == "dss")
     assert row["mean_confidence"] == pytest.approx(
@@ -284,8 +289,8 @@ def test_mi_table_equals_evalsuite_mi_json(cli, runs: dict[str, Path], report: P
     assert [e["run"] for e in estimate] == ["dss"]  # the only run with representations.npz
     assert estimate[0]["value"] == mi["value"] and estimate[0]["low"] == mi["low"]
     tex = (report / "tables" / "mi.tex").read_text()
-    interval = rf"{{\scriptsize [{mi['low']:.3f}, {mi['high']:.3f}]}}"
-    assert rf"dss / arith & \shortstack{{{mi['value']:.3f}\\{interval}}} \\" in tex
+    interval = rf"{{\scriptsize [{mi['low']:.2f}, {mi['high']:.2f}]}}"
+    assert rf"dss / arith & \shortstack{{{mi['value']:.2f}\\{interval}}} & " in tex
     assert "KSG: kNN estimate" in tex
     # standard's representations.npz has no rationale_repr: skipped and said so, not an error
     (skipped,) = doc(report)["mi"]["skipped"]
@@ -460,7 +465,8 @@ def test_mi_skips_a_run_without_complete_pairs_with_a_clear_reason(tmp_path: Pat
     arrays = dict(np.load(path / REPRESENTATIONS))
     arrays["rationale_repr"] = np.full_like(arrays["rationale_repr"], np.nan)
     np.savez(path / REPRESENTATIONS, **arrays)
-    result = build_report(read_runs([path]), tmp_path / "out", ReportConfig(figures=False))
+    config = ReportConfig(figures=False, mi_estimators=("ksg",))
+    result = build_report(read_runs([path]), tmp_path / "out", config)
     (skipped,) = result.document["mi"]["skipped"]
     assert skipped["reason"].endswith(
         "representations.npz: 0 complete examples (40 without a finite 'label_repr' or "
