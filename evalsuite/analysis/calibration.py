@@ -8,10 +8,14 @@ runs of one checkpoint) both call :func:`temperature_scaling`, so the refusals a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from evalsuite.errors import DataError, UsageError
 from evalsuite.metrics.temperature import TemperatureScaledECE
 from evalsuite.runs import Run
+
+if TYPE_CHECKING:
+    from evalsuite.metrics.summary import ConfidenceVariant
 
 __all__ = ["NO_VALIDATION_RUN", "VALIDATION_SPLIT", "temperature_scaling", "validation_partners"]
 
@@ -21,17 +25,25 @@ VALIDATION_SPLIT = "valid"
 """The split a temperature is fitted on (:data:`evalsuite.data.SPLITS`)."""
 
 
-def _confidences(run: Run) -> tuple[list[float], list[bool]]:
-    scored = [r for r in run.records if r.confidence is not None]
-    return [float(r.confidence) for r in scored if r.confidence is not None], [
-        r.correct for r in scored
+def _confidences(run: Run, variant: ConfidenceVariant) -> tuple[list[float], list[bool]]:
+    """The run's confidences of ``variant`` and correctness, over records that have one."""
+    from evalsuite.metrics.summary import record_confidence
+
+    pairs = [
+        (p, r.correct) for r in run.records if (p := record_confidence(r, variant)) is not None
     ]
+    return [p for p, _ in pairs], [ok for _, ok in pairs]
 
 
 def temperature_scaling(
-    run: Run, valid: Run, *, option: str = "--calibrate-on"
+    run: Run,
+    valid: Run,
+    *,
+    confidence: ConfidenceVariant = "answer",
+    option: str = "--calibrate-on",
 ) -> TemperatureScaledECE:
-    """ECE of ``run`` raw and after a temperature fitted on ``valid``.
+    """ECE of ``run`` raw and after a temperature fitted on ``valid``, both on the record
+    confidence ``confidence`` (:data:`evalsuite.metrics.summary.CONFIDENCE_FIELDS`).
 
     Raises
     ------
@@ -55,11 +67,14 @@ def temperature_scaling(
             f"{option} {valid.path}: model hash {theirs[:12]} differs from {run.name}'s "
             f"{mine[:12]}; calibrate on the same checkpoint's validation run"
         )
-    fit_prob, fit_true = _confidences(valid)
-    eval_prob, eval_true = _confidences(run)
+    fit_prob, fit_true = _confidences(valid, confidence)
+    eval_prob, eval_true = _confidences(run, confidence)
     for which, probs in ((valid, fit_prob), (run, eval_prob)):
         if not probs:
-            raise DataError(f"{which.path}: no record has a confidence, so no temperature")
+            raise DataError(
+                f"{which.path}: no record has a confidence of this kind (--confidence "
+                f"{confidence}), so no temperature"
+            )
     try:
         return temperature_scaled_ece(
             fit_prob, fit_true, eval_prob, eval_true,

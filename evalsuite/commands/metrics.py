@@ -228,7 +228,9 @@ def run(args: argparse.Namespace) -> int:
     if args.calibrate_on:
         from evalsuite.analysis.calibration import temperature_scaling
 
-        scaled = temperature_scaling(loaded, read_run(args.calibrate_on))
+        scaled = temperature_scaling(
+            loaded, read_run(args.calibrate_on), confidence=args.confidence
+        )
     summary = summarize_run(
         loaded.records,
         same_answer=_same_answer(loaded.manifest),

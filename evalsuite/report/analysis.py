@@ -235,7 +235,7 @@ def _mutual_information(
 
 
 def _temperature(
-    runs: Sequence[ReportRun], partners: Mapping[str, Run], say: Progress
+    runs: Sequence[ReportRun], partners: Mapping[str, Run], config: ReportConfig, say: Progress
 ) -> dict[str, TemperatureScaledECE | str]:
     """Each run's ECE after a temperature fitted on its checkpoint's validation run, by
     :func:`evalsuite.analysis.calibration.temperature_scaling` as ``metrics --calibrate-on``
@@ -251,7 +251,9 @@ def _temperature(
             continue
         say(f"fitting a temperature for {r.name} on {valid.name}")
         try:
-            found[r.name] = temperature_scaling(r.run, valid, option="validation run")
+            found[r.name] = temperature_scaling(
+                r.run, valid, confidence=config.confidence, option="validation run"
+            )
         except DataError as err:
             found[r.name] = f"n/a ({err})"
     return found
@@ -291,5 +293,5 @@ def analyse(
         estimates=[(r, e) for r, result in mi for e in result.estimates],
         skipped=skipped,
         mi=mi,
-        temperature=_temperature(runs, partners or {}, say),
+        temperature=_temperature(runs, partners or {}, config, say),
     )
