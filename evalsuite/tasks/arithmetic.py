@@ -1,7 +1,8 @@
 """Arithmetic word problems whose labels are SVAMP-style equations: SVAMP and the built-in arith.
 
 Answers are equations, judged by their value: ``( 10.0 * 45.0 )`` and ``450`` are the same answer.
-Values come from the ``ast`` evaluator and compare with a relative tolerance of 1e-6.
+Values come from the ``ast`` evaluator and compare with a relative tolerance of 1e-6; answers as
+large models write them (``#### 450``, ``\\boxed{\\frac{1}{2}}``) are read by :mod:`.answer_forms`.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from evalsuite.example import Example
+from evalsuite.tasks.answer_forms import extract_number, outermost_parentheses
 from evalsuite.tasks.arithmetic_eval import evaluate_expression, format_number, numbers_equal
 from evalsuite.tasks.base import Extraction, Task, TeacherOutput
 
 __all__ = ["ArithTask", "SvampTask"]
 
 _NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?")
-_PARENTHESISED = re.compile(r"\(.*\)", re.DOTALL)
 
 
 def _to_float(text: str) -> float | None:
@@ -45,22 +46,20 @@ class _EquationTask(Task):
         parts = head.split("The answer is")
         if len(parts) != 2:
             return TeacherOutput(rationale="", label="")
-        match = _PARENTHESISED.search(parts[1])
-        return TeacherOutput(rationale=parts[0].rstrip(), label=match.group(0) if match else "")
+        label = outermost_parentheses(parts[1])
+        return TeacherOutput(rationale=parts[0].rstrip(), label=label or "")
 
     def extract_answer(self, text: str | None, example: Example) -> Extraction:
-        """The value of the whole text as an equation, else of its outermost ``( ... )``."""
+        """The value of the whole text as an equation, else of the first answer form that reads
+        (:data:`~evalsuite.tasks.answer_forms.ANSWER_FORMS`: ``#### 450``, ``\\boxed{450}``,
+        ``The answer is 450``, the outermost ``( ... )``, a last line such as ``$1,000.``)."""
         if text is None or not text.strip():
             return Extraction(None, "empty", False)
-        value = evaluate_expression(text)
-        method = "equation"
-        if value is None:
-            match = _PARENTHESISED.search(text)
-            value = evaluate_expression(match.group(0)) if match else None
-            method = "parenthesised"
-        if value is None:
+        found = extract_number(text)
+        if found is None:
             return Extraction(None, "unparsed", False)
-        return Extraction(format_number(value), method, True)
+        value, form = found
+        return Extraction(format_number(value), form, True)
 
     def same_answer(self, a: str, b: str) -> bool:
         va, vb = _to_float(a), _to_float(b)
