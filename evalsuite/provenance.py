@@ -16,9 +16,17 @@ import evalsuite
 
 __all__ = ["file_sha256", "git_revision", "now_iso", "package_versions", "provenance"]
 
-TRACKED_PACKAGES = ("torch", "transformers", "numpy", "scipy", "statsmodels", "relplot",
-                    "math-verify")
-"""The packages whose versions decide the numbers an output holds (netcal is a test-only reference)."""
+TRACKED_PACKAGES = (
+    "torch",
+    "transformers",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "relplot",
+    "math-verify",
+)
+"""The packages whose versions decide the numbers an output holds (netcal is a test-only
+reference; math-verify reads LaTeX answers)."""
 
 
 def now_iso() -> str:

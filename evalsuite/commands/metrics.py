@@ -14,6 +14,9 @@ reliability diagrams as PNG and PDF.
 
 ``--calibrate-on VALID_RUN`` fits a temperature on the same checkpoint's validation run (never a
 test run: refused) and prints the ECE after temperature scaling beside the raw ECE.
+
+A run whose extraction failures exceed 20 % (:mod:`evalsuite.metrics.extraction`) gets one warning
+line on stderr, with ``--json`` too.
 """
 
 from __future__ import annotations
@@ -220,6 +223,7 @@ def _write_figures(
 
 
 def run(args: argparse.Namespace) -> int:
+    from evalsuite.metrics.extraction import extraction_warning
     from evalsuite.metrics.summary import summarize_run
     from evalsuite.runs import read_run
 
@@ -239,6 +243,9 @@ def run(args: argparse.Namespace) -> int:
     )
     if scaled is not None:  # only then: without it the document is the run's metrics.json
         summary["temperature_scaling"] = scaled.as_dict()
+    warning = extraction_warning(loaded.name, summary)
+    if warning:
+        print(warning, file=sys.stderr)
     if args.figures:
         figures = _write_figures(loaded.records, loaded.name, Path(args.figures), args.confidence)
         for path in figures:

@@ -3,6 +3,7 @@
 Modules, one family each:
 
 - ``rates``: proportions with counts and Wilson intervals;
+- ``extraction``: the warning of a run whose answers mostly could not be read;
 - ``calibration``: reliability curve, ECE/MCE, debiased ECE, smooth ECE, Brier, MMCE, AURC;
 - ``calibration_bootstrap``: bootstrap intervals of ECE, smooth ECE and Brier;
 - ``temperature``: temperature scaling fitted on a named split (never test);
@@ -22,6 +23,7 @@ __all__ = [
     "calibration_bootstrap",
     "comparison",
     "critics",
+    "extraction",
     "mi_bootstrap",
     "mi_checks",
     "mi_truth",

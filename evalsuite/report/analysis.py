@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from evalsuite.errors import UsageError
 from evalsuite.metrics import significance as sig
+from evalsuite.metrics.extraction import extraction_warning
 from evalsuite.metrics.mutual_info import MIEstimate
 from evalsuite.report.config import ReportConfig
 from evalsuite.report.runs import METHOD_ORDER, Progress, ReportRun, ordered
@@ -71,6 +72,13 @@ class ReportAnalysis:
     skipped: list[dict[str, str]]
     mi: list[tuple[ReportRun, RunMI]] = field(default_factory=list)
     temperature: Mapping[str, TemperatureScaledECE | str] = field(default_factory=dict)
+
+    @property
+    def extraction_warnings(self) -> list[str]:
+        """One line per run whose extraction failures exceed 20 %, in run order: the report
+        shows them first (summary.md), in the main table's notes and in report.json."""
+        found = (extraction_warning(r.name, self.summaries[r.name]) for r in self.runs)
+        return [line for line in found if line]
 
 
 def groups(runs: Sequence[ReportRun]) -> dict[tuple[str, str], list[ReportRun]]:

@@ -11,7 +11,7 @@ Layout of ``out``::
     tables/paths.tex                           runs with reasoning paths: single paths and vote
     tables/all.tex                             the same tables as a standalone document
     figures/*.png, *.pdf                       reliability diagrams, accuracy-coverage, MI
-    summary.md                                 the tables, significance in words, the runs
+    summary.md                                 warnings, the tables, significance in words, the runs
     examples.md                                examples to open, each a link into the explorer
     report.json                                every number behind the tables, and how it was made
 """
@@ -167,6 +167,8 @@ def build_report(
         if not r.run.complete:
             say(f"run {r.name} is not complete (status {r.run.manifest.status!r})")
     analysis = analyse(described, paired, config, say, partners=partners)
+    for line in analysis.extraction_warnings:
+        say(line)
     coverage = report_coverage(described)
     by_row = {r.label: coverage[r.name] for r in described}
     built = {
@@ -183,6 +185,7 @@ def build_report(
             "config": config.to_dict(),
             "runs": [run_facts(r, coverage[r.name]) for r in described],
         },
+        "warnings": analysis.extraction_warnings,
         "comparisons": analysis.comparisons,
         **{name: numbers for name, (_, numbers) in built.items()},
         "summaries": analysis.summaries,

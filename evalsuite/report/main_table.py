@@ -28,7 +28,8 @@ SPREAD_TEXT = {
 
 
 def _footnote(analysis: ReportAnalysis, spreads: list[str], partial: str | None) -> str:
-    """What the numbers and marks mean: the interval, bold, the dagger's test, partial runs."""
+    """What the numbers and marks mean: the interval, bold, the dagger's test, partial runs, and
+    runs whose answers mostly could not be read."""
     config = analysis.config
     notes = [
         "Accuracy in %; "
@@ -51,6 +52,7 @@ def _footnote(analysis: ReportAnalysis, spreads: list[str], partial: str | None)
         )
     if partial:
         notes.append(partial + ".")
+    notes += [line[0].upper() + line[1:] + "." for line in analysis.extraction_warnings]
     return " ".join(notes)
 
 

@@ -87,17 +87,20 @@ def significance_line(comparison: Mapping[str, Any], alpha: float) -> str:
 def summary_markdown(
     name: str, document: Mapping[str, Any], tables: Sequence[Table], figures: Sequence[str]
 ) -> str:
-    """summary.md: how the report was made, each table with the significance results after the
-    main one, skipped MI estimates, the runs with their manifests' key facts, the figures.
+    """summary.md: warnings (runs whose answers mostly could not be read), how the report was
+    made, each table with the significance results after the main one, skipped MI estimates,
+    the runs with their manifests' key facts, the figures.
 
-    ``document`` is report.json's (``manifest``, ``comparisons``, ``mi``); ``figures`` are paths
-    relative to the report directory.
+    ``document`` is report.json's (``manifest``, ``warnings``, ``comparisons``, ``mi``);
+    ``figures`` are paths relative to the report directory.
     """
     made, config = document["manifest"], document["manifest"]["config"]
     git = made["git"]
-    lines = [
-        f"# Report {name}",
-        "",
+    lines = [f"# Report {name}", ""]
+    # First, before any number: runs whose accuracy mostly measures unreadable output.
+    lines += [f"> **{markdown_escape(w)}**" for w in document.get("warnings", ())]
+    lines += [""] if document.get("warnings") else []
+    lines += [
         f"Made by evalsuite {made['suite_version']} on {made['created']} from "
         f"{len(made['runs'])} runs (git {git.get('revision') or 'n/a'}"
         f"{', dirty' if git.get('dirty') else ''}). Options: baseline {config['baseline']}, "

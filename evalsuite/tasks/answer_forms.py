@@ -1,4 +1,4 @@
-"""Numeric answers as models write them: ``#### 450``, ``The answer is 450``, ``\\boxed{450}``, ``$450``.
+"""Numeric answers as large models write them: ``#### 450``, ``\\boxed{450}``, ``$450``.
 
 One ordered registry, :data:`ANSWER_FORMS`, says where in a text the answer sits; one reader,
 :func:`read_number`, turns that span into a value. Every numeric task reads student labels,
@@ -22,7 +22,14 @@ from dataclasses import dataclass
 
 from evalsuite.tasks.arithmetic_eval import evaluate_expression
 
-__all__ = ["ANSWER_FORMS", "MAX_LATEX_CHARS", "AnswerForm", "extract_number", "outermost_parentheses", "read_number"]
+__all__ = [
+    "ANSWER_FORMS",
+    "MAX_LATEX_CHARS",
+    "AnswerForm",
+    "extract_number",
+    "outermost_parentheses",
+    "read_number",
+]
 
 MAX_LATEX_CHARS = 200
 """Longer LaTeX spans are not handed to math-verify. Its parser runs without its own timeout
@@ -121,9 +128,9 @@ the last number it mentions."""
 
 def _plain(span: str) -> str:
     """The span without what surrounds a number in prose: Markdown bold, currency and percent
-    signs, math delimiters, ``\\text{...}`` wrappers, thousands separators, a final period, and the worked arithmetic
-    before ``=`` (``10 * 45 = 450``; only when every left side is arithmetic, so that prose such
-    as ``Ben has 4 = 5`` is not read as an answer)."""
+    signs, math delimiters, ``\\text{...}`` wrappers, thousands separators, a final period, and
+    the worked arithmetic before ``=`` (``10 * 45 = 450``; only when every left side is
+    arithmetic, so that prose such as ``Ben has 4 = 5`` is not read as an answer)."""
     text = _MATH_DELIMITERS.sub(" ", _DECORATION.sub("", _TEXT_COMMAND.sub(r"\1", span)))
     text = _THOUSANDS.sub("", text.replace("{,}", ","))
     text = text.translate(_OPERATOR_SIGNS).strip().rstrip(".,:").strip()
@@ -146,7 +153,7 @@ def _latex_value(latex: str) -> float | None:
         extraction_config=[LatexExtractionConfig()],
         fallback_mode="no_fallback",
         extraction_mode="first_match",
-        parsing_timeout=None,  # type: ignore[arg-type]  # None disables its signal.alarm
+        parsing_timeout=None,  # type: ignore[arg-type,unused-ignore]  # None: no signal.alarm
     )
     if not parsed or not getattr(parsed[0], "is_number", False):
         return None
