@@ -1,6 +1,7 @@
 """Turn any model's predictions (JSONL) into a run.
 
-One JSON object per line: `id` (or the formatted `input`) and `prediction`; optionally
+One JSON object per line: `id` (or the formatted `input`; where ids are positional, `3` and `"3"`
+name the split's fourth example, like `"test-3"`) and `prediction`; optionally
 `rationale`, `confidence` (in [0, 1]) and `label_probs` (label -> probability over the task's
 closed label set). Every line is validated; the first bad one is reported with its line number
 (exit status 2) and nothing is written.

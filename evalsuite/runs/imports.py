@@ -29,6 +29,7 @@ __all__ = [
     "ImportResult",
     "ParsedPrediction",
     "describe",
+    "examples_by_id",
     "import_predictions",
     "import_teacher",
     "parse_prediction",
@@ -178,13 +179,15 @@ def parse_prediction(
     Parameters
     ----------
     obj : mapping
-        The parsed JSON object: ``id`` or ``input``; ``prediction``; optionally ``rationale``,
+        The parsed JSON object: ``id`` (a string, or an integer position where ids are
+        positional) or ``input``; ``prediction``; optionally ``rationale``,
         ``confidence`` (in [0, 1]) and ``label_probs`` (candidate label -> probability, summing
         to 1 within 1e-3, labels from the example's closed label set).
     where : str
         "FILE line N", the start of every error message.
     by_id, by_input : mapping
-        The split's examples by id, and by stripped input (a list: inputs may repeat).
+        The split's examples by id (:func:`examples_by_id`), and by stripped input (a list:
+        inputs may repeat).
 
     Raises
     ------
@@ -217,6 +220,24 @@ def parse_prediction(
     )
 
 
+def examples_by_id(examples: Sequence[Example], split: str) -> dict[str, Example]:
+    """The split's examples by id; where the ids are positions (``test-3`` is the split's fourth
+    row: svamp, arith, esnli), by the bare position too (``"3"``), as other tools write ids.
+
+    Examples
+    --------
+    >>> rows = [Example(id=f"test-{i}", input="q", gold="1", split="test") for i in range(2)]
+    >>> sorted(examples_by_id(rows, "test"))
+    ['0', '1', 'test-0', 'test-1']
+    >>> sorted(examples_by_id(rows[1:], "test"))  # not the split from its first row: no positions
+    ['test-1']
+    """
+    by_id = {e.id: e for e in examples}
+    if all(e.id == f"{split}-{i}" for i, e in enumerate(examples)):
+        by_id.update({str(i): e for i, e in enumerate(examples)})
+    return by_id
+
+
 def _match_example(
     obj: Mapping[str, Any],
     where: str,
@@ -228,8 +249,12 @@ def _match_example(
         raise DataError(f"{where}: needs field 'id' or 'input' to match an example")
     if "id" in obj:
         example_id = obj["id"]
+        if isinstance(example_id, int) and not isinstance(example_id, bool):
+            example_id = str(example_id)  # a position, as lm-eval's doc_id is written
         if not isinstance(example_id, str):
-            raise DataError(f"{where}: field 'id' must be a string, got {example_id!r}")
+            raise DataError(
+                f"{where}: field 'id' must be a string or an integer, got {example_id!r}"
+            )
         if example_id not in by_id:
             raise DataError(f"{where}: id '{example_id}' is not an example of this split")
         example = by_id[example_id]
@@ -295,7 +320,7 @@ def import_predictions(
         Naming the file and line of the first bad line.
     """
     resolved, examples = _load(task, split, data_dir)
-    by_id = {e.id: e for e in examples}
+    by_id = examples_by_id(examples, split)
     by_input: dict[str, list[Example]] = {}
     for e in examples:
         by_input.setdefault(e.input.strip(), []).append(e)
