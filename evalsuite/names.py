@@ -14,6 +14,7 @@ from evalsuite.registry import Registry
 __all__ = [
     "CONFIDENCE_SOURCES",
     "CONFIDENCE_VARIANTS",
+    "FAITHFULNESS_PROBES",
     "GROUP_TEST",
     "MIXED_PATH_KINDS",
     "MI_ESTIMATORS",
@@ -140,3 +141,16 @@ PROBE_LABELS: Registry[str] = Registry(
     "probe label field", {"answer": "the run's answers", "gold": "the gold labels"}
 )
 """Record fields the probe bound of mutual information may take its labels from."""
+
+FAITHFULNESS_PROBES: Registry[str] = Registry(
+    "probe",
+    {
+        "early_answering": "early answering",
+        "corrupted_step": "corrupted step",
+        "filler": "filler",
+        "token_perturbation": "token perturbation",
+        "oracle": "oracle rationale",
+    },
+)
+"""Faithfulness probes (``evalsuite probe --probe``): name -> how tables name it; what each
+does is :data:`evalsuite.probes.registry.PROBES`."""

@@ -28,10 +28,12 @@ def _choices(verb: str, option: str) -> tuple[str, ...]:
 def test_behaviour_registries_have_exactly_the_registered_names() -> None:
     from evalsuite.metrics.mutual_info import ESTIMATORS
     from evalsuite.metrics.significance import PAIRED_TESTS
+    from evalsuite.probes.registry import PROBES
     from evalsuite.scoring.formats import FORMATS
     from trainers.recipes import RECIPES
 
     assert list(ESTIMATORS) == list(names.MI_ESTIMATORS)
+    assert list(PROBES) == list(names.FAITHFULNESS_PROBES)
     assert list(PAIRED_TESTS) == list(names.PAIRED_TESTS)
     assert set(FORMATS) == set(names.OUTPUT_FORMATS)
     # socratic is two students, trained by trainers.socratic rather than one Recipe class

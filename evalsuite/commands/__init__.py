@@ -14,6 +14,7 @@ from evalsuite.commands import (
     import_teacher,
     metrics,
     mi,
+    probe,
     report,
     sandbox,
     score,
@@ -25,6 +26,7 @@ __all__ = ["COMMANDS"]
 COMMANDS = (
     train,
     score,
+    probe,
     convert,
     formats,
     import_teacher,

@@ -49,6 +49,7 @@ IDENTITY_KEYS = (
     "representations",
     "batch_size",  # batches pad to their longest input, and padding changes the numbers
     "prompt",  # model.prompt: one checkpoint scored with two --format's is two runs
+    "probe",  # probe runs: which probes, with which settings
 )
 """Manifest fields that must agree for a re-run to resume an existing run directory
 (``prompt`` is ``model.prompt``)."""
@@ -71,6 +72,10 @@ class ModelInfo(JsonObject):
     """Student runs: the task the checkpoint was trained on."""
     prompt: Mapping[str, Any] | None = spec(as_mapping, omit_none=True)
     """Student runs: the checkpoint's prompt format (recipe, output, prefixes, lengths)."""
+    coupling: str | None = spec(as_text, omit_none=True)
+    """Student runs: how the answer couples to the rationale (``joint``, ``separate``, ``none``;
+    :mod:`evalsuite.coupling`); absent in older runs, where :attr:`Manifest.coupling` derives
+    it from ``prompt``."""
     seed: int | None = spec(as_int, omit_none=True)
     """Student runs (schema 2): the checkpoint's training seed, from its train_manifest.json;
     null when the checkpoint does not record one."""
@@ -180,6 +185,9 @@ class Manifest(JsonObject):
     """Student runs: the device scored on."""
     world_size: int | None = spec(as_int, omit_none=True)
     """Student runs: processes that shared the batches (torchrun)."""
+    probe: Mapping[str, Any] | None = spec(as_mapping, omit_none=True)
+    """Probe runs (``kind`` ``probe``): the probes and their settings (``probes``,
+    ``perturbation_rate``, ``answer_tokens``, ``seed``, ``source_run``)."""
     suite_version: str | None = spec(as_text, omit_none=True)
     """evalsuite's version."""
     git: Mapping[str, Any] | None = spec(as_mapping, omit_none=True)
@@ -227,6 +235,16 @@ class Manifest(JsonObject):
     def complete(self) -> bool:
         """Whether the writer finished (status ``complete``)."""
         return self.status == "complete"
+
+    @property
+    def coupling(self) -> str | None:
+        """How the student couples rationale and answer: ``model.coupling``, else derived from
+        ``model.prompt`` (runs written before it was recorded); None for non-student runs."""
+        from evalsuite.coupling import coupling_of_prompt
+
+        if self.model is None:
+            return None
+        return self.model.coupling or coupling_of_prompt(self.model.prompt)
 
     @property
     def training_seed(self) -> int | None:

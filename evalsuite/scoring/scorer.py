@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from evalsuite.checkpoint import open_checkpoint
+from evalsuite.checkpoint import Checkpoint, open_checkpoint
 from evalsuite.errors import UsageError
 from evalsuite.example import Example
 from evalsuite.names import PATH_MODES
@@ -27,7 +27,15 @@ from evalsuite.scoring.decoding import DecodingConfig
 from evalsuite.scoring.distributed import DistContext, init_distributed
 from evalsuite.scoring.plan import pending_batches, plan_batches, rank_batches
 
-__all__ = ["ScoreConfig", "ScoreResult", "default_out", "describe", "score_checkpoint"]
+__all__ = [
+    "ScoreConfig",
+    "ScoreResult",
+    "default_out",
+    "describe",
+    "model_block",
+    "model_hash",
+    "score_checkpoint",
+]
 
 
 @dataclass(frozen=True)
@@ -140,10 +148,10 @@ def _score(
     dist: DistContext,
     resources: contextlib.ExitStack,
 ) -> ScoreResult | None:
-    from evalsuite.checkpoint import TRAIN_MANIFEST, tokenizer_hash
+    from evalsuite.checkpoint import TRAIN_MANIFEST
     from evalsuite.data import load_examples
     from evalsuite.metrics.summary import summarize_run
-    from evalsuite.runs.origin import arith_config, data_block, run_manifest, training_seed
+    from evalsuite.runs.origin import arith_config, data_block, run_manifest
     from evalsuite.runs.representations import RepresentationShards
     from evalsuite.scoring.formats import get_format, score_batch
     from evalsuite.scoring.student import load_students, resolve_device
@@ -205,16 +213,7 @@ def _score(
         out=run_dir,
         examples=examples,
         data=data_block(task, config.split, config.data_dir, examples, arith=arith),
-        model={
-            "path": str(Path(checkpoint).resolve()),
-            "recipe": prompt.recipe,
-            "trained_on": prompt.task,
-            "prompt": prompt.to_dict(),
-            "seed": training_seed(train_manifest, str(Path(checkpoint) / TRAIN_MANIFEST)),
-            "format_source": ckpt.format_source,
-            "tokenizer_sha256": tokenizer_hash(ckpt.tokenizer_dirs),
-            "tokenizer": str(ckpt.tokenizer.resolve()) if ckpt.tokenizer else None,
-        },
+        model=model_block(checkpoint, ckpt),
         model_hash=_model_hash(checkpoint, ckpt.tokenizer),
         limit=config.limit,
         decoding={**decoding.to_dict(), **({"paths": paths} if fmt.needs_sandbox else {})},
@@ -278,6 +277,33 @@ def _score(
     metrics = summarize_run(writer.records(ids), same_answer=task.same_answer)
     writer.finish(ids, metrics)
     return ScoreResult(run_dir, len(ids), n_scored, metrics)
+
+
+def model_block(checkpoint: str | os.PathLike[str], ckpt: Checkpoint) -> dict[str, Any]:
+    """The run manifest's ``model`` block of a student (docs/runs.md), for every run that
+    loads one (``score``, ``probe``)."""
+    from evalsuite.checkpoint import TRAIN_MANIFEST, tokenizer_hash
+    from evalsuite.coupling import coupling_of_output
+    from evalsuite.runs.origin import training_seed
+
+    prompt = ckpt.prompt
+    return {
+        "path": str(Path(checkpoint).resolve()),
+        "recipe": prompt.recipe,
+        "trained_on": prompt.task,
+        "prompt": prompt.to_dict(),
+        "coupling": coupling_of_output(prompt.output),
+        "seed": training_seed(ckpt.train_manifest, str(Path(checkpoint) / TRAIN_MANIFEST)),
+        "format_source": ckpt.format_source,
+        "tokenizer_sha256": tokenizer_hash(ckpt.tokenizer_dirs),
+        "tokenizer": str(ckpt.tokenizer.resolve()) if ckpt.tokenizer else None,
+    }
+
+
+def model_hash(checkpoint: str | os.PathLike[str], ckpt: Checkpoint) -> str:
+    """The run manifest's ``model_hash``: the checkpoint's files (with ``--tokenizer``, those
+    and the tokenizer's together)."""
+    return _model_hash(checkpoint, ckpt.tokenizer)
 
 
 def _model_hash(checkpoint: str | os.PathLike[str], tokenizer: Path | None) -> str:

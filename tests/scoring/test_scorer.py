@@ -62,6 +62,7 @@ def test_run_directory(reference, checkpoints):
     assert manifest.n_examples == int(LIMIT) and manifest.device == "cpu"
     assert manifest.decoding.mode == "greedy" and manifest.decoding.max_new_tokens == 40
     assert manifest.model.prompt["output"] == "multitask"
+    assert manifest.model.coupling == manifest.coupling == "separate"  # recorded, not derived
     assert len(manifest.model_hash) == 64 and len(manifest.data_hash) == 64
     assert manifest.data.generator["arith"]["seed"] == ARITH.seed
     for key in ("suite_version", "git", "command", "packages", "started", "finished"):

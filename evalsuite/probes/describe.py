@@ -1,0 +1,45 @@
+"""A probe run's summary as lines for the terminal (``evalsuite probe``): no arithmetic, only
+the numbers of :func:`evalsuite.probes.summary.summarize_probes` laid out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from evalsuite.probes.registry import PROBES
+
+__all__ = ["describe_probe_run", "interval_text"]
+
+
+def interval_text(block: Mapping[str, Any]) -> str:
+    """``0.812 [0.701, 0.905]`` for a ``{value, low, high}`` block; ``n/a`` without a value.
+
+    Examples
+    --------
+    >>> interval_text({"value": 0.5, "low": 0.25, "high": 0.75})
+    '0.500 [0.250, 0.750]'
+    >>> interval_text({"value": None})
+    'n/a'
+    """
+    if block.get("value") is None:
+        return "n/a"
+    return f"{block['value']:.3f} [{block['low']:.3f}, {block['high']:.3f}]"
+
+
+def describe_probe_run(path: Path, summary: Mapping[str, Any]) -> list[str]:
+    """One line for the run, then one per probe."""
+    lines = [f"{path}: {summary['n_examples']} examples, "
+             f"full-rationale accuracy {interval_text(summary['accuracy'])}"]  # fmt: skip
+    for name, block in summary["probes"].items():
+        label = PROBES[name].label
+        if block["kind"] == "curve":
+            lines.append(f"  {label}: AOC {interval_text(block['aoc'])} "
+                         f"over {block['n_examples']} examples")  # fmt: skip
+        else:
+            lines.append(
+                f"  {label}: accuracy {interval_text(block['accuracy'])} vs full "
+                f"{interval_text(block['full_accuracy'])}, answers changed "
+                f"{interval_text(block['changed'])} ({block['n_examples']} examples)"
+            )
+    return lines

@@ -1,0 +1,87 @@
+"""A probe run's per-example interventions: typed, read from and written to its records.
+
+A probe run is a run directory (docs/runs.md, "Probe runs"): each record is the student's own
+full-rationale output, as ``score`` would record it, plus ``interventions``, one object per
+forced prefix. This module is the one place that field is read and written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from evalsuite.runs import Record
+from evalsuite.runs.fields import (
+    JsonObject,
+    as_bool,
+    as_int,
+    as_required_text,
+    as_string,
+    as_text,
+    from_json,
+    list_of,
+    spec,
+)
+
+__all__ = ["INTERVENTIONS", "Intervention", "interventions_of", "with_interventions"]
+
+INTERVENTIONS = "interventions"
+"""The record field that holds a probe run's interventions."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Intervention(JsonObject):
+    """One forced prefix of one probe on one example, and what the student answered."""
+
+    probe: str = spec(as_required_text, required=True)
+    """The probe's registry name (``early_answering``, ``corrupted_step``, ...)."""
+    position: int | None = spec(as_int)
+    """Early answering: steps kept (k); corrupted step: the corrupted step's index (from 0);
+    null for probes without positions."""
+    n_steps: int | None = spec(as_int)
+    """Steps in the rationale intervened on (the student's; oracle: the teacher's)."""
+    prefix: str = spec(as_string, required=True)
+    """The decoder prefix forced, exactly as given to the student."""
+    continuation: str | None = spec(as_text)
+    """What the student wrote after the prefix."""
+    answer: str | None = spec(as_text)
+    """The answer read from prefix and continuation; null when none could be read."""
+    correct: bool | None = spec(as_bool)
+    """Whether ``answer`` is right."""
+    changed: bool | None = spec(as_bool)
+    """Whether ``answer`` differs from the full-rationale answer; null when the full-rationale
+    answer could not be read."""
+    detail: str | None = spec(as_text, omit_none=True)
+    """What the intervention changed (corrupted step: ``number 4 -> 7``; perturbation: how many
+    tokens)."""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Fields this version does not know, kept for the round trip."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Holder(JsonObject):
+    interventions: tuple[Intervention, ...] | None = spec(list_of(Intervention))
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def interventions_of(record: Record, where: str = "record") -> tuple[Intervention, ...]:
+    """The interventions a probe run's record carries (none for a record without them).
+
+    Raises
+    ------
+    DataError
+        When the field is malformed, naming ``where`` and the field.
+    """
+    value = record.extra.get(INTERVENTIONS)
+    if value is None:
+        return ()
+    holder = from_json(_Holder, {INTERVENTIONS: value}, f"{where} (id {record.id})")
+    return holder.interventions or ()
+
+
+def with_interventions(record: Record, interventions: Sequence[Intervention]) -> Record:
+    """``record`` with its ``interventions`` field set."""
+    doc = record.to_json()
+    doc[INTERVENTIONS] = [i.to_json() for i in interventions]
+    return Record.from_json(doc, "probe record")

@@ -1,0 +1,306 @@
+"""``evalsuite probe``: faithfulness probes of a joint student into a probe run, batched and
+resumable like ``score``.
+
+Per batch: the student writes its own output (greedy, from an empty forced prefix); each probe
+plans its interventions on that rationale (:mod:`evalsuite.probes.registry`); every
+intervention of the batch is forced and decoded together (:mod:`evalsuite.probes.forcing`);
+each record is the full-rationale output plus its ``interventions``, appended as the batch
+lands. The run finishes with the summary (:func:`evalsuite.probes.summary.summarize_probes`)
+as metrics.json.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evalsuite.errors import UsageError
+from evalsuite.example import Example
+from evalsuite.probes.forcing import ForcingStudent
+from evalsuite.probes.records import Intervention, with_interventions
+from evalsuite.probes.registry import PROBES, Planned, ProbeInput, check_applies
+from evalsuite.runs import Record
+from evalsuite.scoring.decoding import DecodingConfig, batch_seed
+from evalsuite.tasks import Task
+from evalsuite.tasks.base import ANSWER_MARKER
+
+__all__ = ["ProbeConfig", "ProbeResult", "probe_batch", "probe_checkpoint"]
+
+FORCEABLE_OUTPUTS = ("rationale_then_label", "mixed")
+"""Output formats whose rationale and answer are one generation of one model (mixed: its CoT
+prompt); Socratic students are joint too, but two models, which these probes cannot force yet."""
+
+
+@dataclass(frozen=True)
+class ProbeConfig:
+    """What to probe and how. ``task``/``split`` None: the source run's, else the checkpoint's
+    task and ``test``."""
+
+    probes: tuple[str, ...] = ("early_answering",)
+    task: str | None = None
+    split: str | None = None
+    data_dir: str | None = None
+    limit: int | None = None
+    batch_size: int = 32
+    device: str = "auto"
+    seed: int = 0
+    """Seeds every random choice (corrupted steps, perturbed tokens), per example and probe."""
+    perturbation_rate: float = 0.5
+    """Token perturbation: share of the rationale's tokens replaced with random ones."""
+    answer_tokens: int = 32
+    """Tokens the student may write after a forced answer marker."""
+    max_new_tokens: int | None = None
+    """Full outputs and continuations after a corrupted step; None: the checkpoint's
+    ``max_target_length``."""
+    progress: bool = True
+    grid: tuple[float, ...] = field(default=tuple(i / 10 for i in range(11)))
+
+    def __post_init__(self) -> None:
+        if not self.probes:
+            raise UsageError("--probe: name at least one probe")
+        for name in self.probes:
+            PROBES.check(name)
+        if len(set(self.probes)) != len(self.probes):
+            raise UsageError(f"--probe: a probe is named twice in {', '.join(self.probes)}")
+        if self.limit is not None and self.limit < 1:
+            raise UsageError(f"--limit must be >= 1, got {self.limit}")
+        if self.batch_size < 1:
+            raise UsageError(f"--batch-size must be >= 1, got {self.batch_size}")
+        if not 0.0 < self.perturbation_rate <= 1.0:
+            raise UsageError(f"--rate must be in (0, 1], got {self.perturbation_rate}")
+        if self.answer_tokens < 1:
+            raise UsageError(f"--answer-tokens must be >= 1, got {self.answer_tokens}")
+        if self.max_new_tokens is not None and self.max_new_tokens < 1:
+            raise UsageError(f"--max-new-tokens must be >= 1, got {self.max_new_tokens}")
+
+    def block(self, source_run: str | None) -> dict[str, Any]:
+        """The manifest's ``probe`` block (part of the run's identity)."""
+        return {
+            "probes": list(self.probes),
+            "perturbation_rate": self.perturbation_rate,
+            "answer_tokens": self.answer_tokens,
+            "seed": self.seed,
+            "grid": list(self.grid),
+            "source_run": source_run,
+        }
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """Where the probe run went, its size, how many examples this call probed, its summary."""
+
+    path: Path
+    n_examples: int
+    n_probed: int
+    summary: dict[str, Any]
+
+
+def _forced_prefix(planned: Planned) -> str:
+    if not planned.answer_now:
+        return planned.rationale
+    return f"{planned.rationale} {ANSWER_MARKER}".strip()
+
+
+def _read(task: Task, example: Example, prefix: str, continuation: str) -> tuple[str | None, str]:
+    """The answer of ``prefix + continuation`` read as a single-output generation, and the
+    label text it was read from."""
+    _, label_text = task.split_single_output(f"{prefix} {continuation}".strip())
+    return task.extract_answer(label_text, example).answer, label_text
+
+
+def _decode_chunks(
+    forcing: ForcingStudent,
+    prompts: Sequence[str],
+    prefixes: Sequence[str],
+    *,
+    max_new_tokens: int,
+    batch_size: int,
+) -> list[str]:
+    out: list[str] = []
+    for start in range(0, len(prompts), batch_size):
+        out += forcing.continue_after(
+            prompts[start : start + batch_size],
+            prefixes[start : start + batch_size],
+            max_new_tokens=max_new_tokens,
+        )
+    return out
+
+
+def probe_batch(
+    forcing: ForcingStudent,
+    task: Task,
+    prompt_prefix: str,
+    examples: Sequence[Example],
+    config: ProbeConfig,
+    *,
+    max_new_tokens: int,
+) -> list[Record]:
+    """Probe one batch: the student's own outputs, then every planned intervention.
+
+    Returns one record per example (docs/runs.md, "Probe runs"), in the batch's order.
+    """
+    from evalsuite.scoring.records import PathOutput, build_record
+
+    prompts = [f"{prompt_prefix}{e.input}" for e in examples]
+    own = _decode_chunks(
+        forcing, prompts, [""] * len(prompts),
+        max_new_tokens=max_new_tokens, batch_size=config.batch_size,
+    )  # fmt: skip
+    records, plans = [], []
+    for example, text in zip(examples, own, strict=True):
+        rationale, label_text = task.split_single_output(text)
+        record = build_record(task, example, PathOutput(label_text, rationale))
+        records.append(record)
+        for name in config.probes:
+            given = ProbeInput(
+                rationale=rationale or "",
+                teacher_rationale=example.teacher_rationale,
+                rng=np.random.default_rng(batch_seed(config.seed, name, [example.id])),
+                token_ids=forcing.token_ids,
+                text=forcing.text,
+                vocabulary=forcing.vocabulary,
+                perturbation_rate=config.perturbation_rate,
+            )
+            plans += [(len(records) - 1, name, p) for p in PROBES[name].plan(given)]
+
+    answers: dict[int, tuple[str, str]] = {}
+    for answer_now, limit in ((True, config.answer_tokens), (False, max_new_tokens)):
+        chosen = [j for j, (_, _, p) in enumerate(plans) if p.answer_now == answer_now]
+        prefixes = [_forced_prefix(plans[j][2]) for j in chosen]
+        texts = _decode_chunks(
+            forcing, [prompts[plans[j][0]] for j in chosen], prefixes,
+            max_new_tokens=limit, batch_size=config.batch_size,
+        )  # fmt: skip
+        answers.update(zip(chosen, zip(prefixes, texts, strict=True), strict=True))
+
+    per_example: list[list[Intervention]] = [[] for _ in examples]
+    for j, (row, name, planned) in enumerate(plans):
+        prefix, continuation = answers[j]
+        example, full = examples[row], records[row].answer
+        answer, _ = _read(task, example, prefix, continuation)
+        changed = None if full is None else (answer is None or not task.same_answer(answer, full))
+        per_example[row].append(
+            Intervention(
+                probe=name,
+                position=planned.position,
+                n_steps=planned.n_steps,
+                prefix=prefix,
+                continuation=continuation,
+                answer=answer,
+                correct=task.is_correct(answer, example),
+                changed=changed,
+                detail=planned.detail,
+            )
+        )
+    return [with_interventions(r, i) for r, i in zip(records, per_example, strict=True)]
+
+
+def probe_checkpoint(
+    target: str | os.PathLike[str],
+    config: ProbeConfig,
+    *,
+    out: str | os.PathLike[str],
+) -> ProbeResult:
+    """Probe a checkpoint, or the checkpoint of a scored run, into the probe run ``out``.
+
+    Raises
+    ------
+    UsageError, DataError
+        A probe the student's coupling does not allow (one line naming both), a student these
+        probes cannot force, a broken checkpoint, or an ``out`` that is a different run.
+    """
+    from evalsuite.checkpoint import TRAIN_MANIFEST, open_checkpoint
+    from evalsuite.coupling import coupling_of_output
+    from evalsuite.data import load_examples
+    from evalsuite.probes.forcing import Seq2SeqForcing
+    from evalsuite.probes.summary import summarize_probes
+    from evalsuite.prompt_presets import FormatRequest
+    from evalsuite.runs import MANIFEST, RunWriter, read_manifest
+    from evalsuite.runs.origin import arith_config, data_block, run_manifest
+    from evalsuite.scoring.plan import pending_batches, plan_batches
+    from evalsuite.scoring.scorer import model_block, model_hash
+    from evalsuite.scoring.student import load_student, resolve_device
+    from evalsuite.tasks import get_task
+
+    # -- what to probe: a scored run names its checkpoint, task and split ---------------------
+    source_run, checkpoint = None, Path(target)
+    task_name, split = config.task, config.split
+    if (checkpoint / MANIFEST).is_file() and not (checkpoint / TRAIN_MANIFEST).is_file():
+        run = read_manifest(checkpoint / MANIFEST)
+        check_applies(config.probes, run.coupling, what=f"run {checkpoint}")
+        if run.model is None or not run.model.path:
+            raise UsageError(f"run {checkpoint}: its manifest names no checkpoint to probe")
+        source_run, checkpoint = str(checkpoint.resolve()), Path(run.model.path)
+        task_name, split = task_name or run.task, split or run.split
+    ckpt = open_checkpoint(checkpoint, request=FormatRequest(), task=task_name)
+    prompt = ckpt.prompt
+    coupling = coupling_of_output(prompt.output)
+    what = f"checkpoint {checkpoint} (recipe {prompt.recipe}, output {prompt.output})"
+    check_applies(config.probes, coupling, what=what)
+    if prompt.output not in FORCEABLE_OUTPUTS:
+        raise UsageError(
+            f"probe '{config.probes[0]}': {what} is two students; forcing a Socratic chain "
+            "is not built yet"
+        )
+    prompt_prefix = prompt.path_prefixes["cot"] if prompt.output == "mixed" else prompt.label_prefix
+    task = get_task(task_name or prompt.task)
+    split = split or "test"
+    arith = (
+        arith_config(ckpt.train_manifest, str(checkpoint / TRAIN_MANIFEST))
+        if task.synthetic and task.name == prompt.task
+        else None
+    )
+    examples = load_examples(task, split, data_dir=config.data_dir, arith=arith)
+    examples = examples[: config.limit] if config.limit else examples
+    if not examples:
+        raise UsageError(f"task '{task.name}' split '{split}' has no examples")
+    ids = [e.id for e in examples]
+
+    device = resolve_device(config.device)
+    student = load_student(checkpoint, device=device, max_input_length=prompt.max_input_length)
+    forcing = Seq2SeqForcing(student)
+    max_new_tokens = config.max_new_tokens or prompt.max_target_length
+    lengths = student.input_lengths([prompt_prefix + e.input for e in examples])
+    batches = plan_batches(lengths, batch_size=config.batch_size)
+
+    # -- open or resume the probe run --------------------------------------------------------
+    manifest = run_manifest(
+        kind="probe",
+        task=task,
+        split=split,
+        out=Path(out),
+        examples=examples,
+        data=data_block(task, split, config.data_dir, examples, arith=arith),
+        model=model_block(checkpoint, ckpt),
+        model_hash=model_hash(checkpoint, ckpt),
+        limit=config.limit,
+        decoding=DecodingConfig(max_new_tokens=max_new_tokens, seed=config.seed).to_dict(),
+        probe=config.block(source_run),
+        seed=config.seed,
+        batch_size=config.batch_size,
+        device=str(device),
+    )
+    writer = RunWriter(out, manifest)
+    done = writer.done_ids
+    n_probed = 0
+    for index in pending_batches(batches, ids, done):
+        batch = [examples[i] for i in batches[index]]
+        records = probe_batch(
+            forcing, task, prompt_prefix, batch, config, max_new_tokens=max_new_tokens
+        )
+        writer.append(records)
+        n_probed += len(records)
+        if config.progress:
+            import sys
+
+            print(f"probe: {len(writer.done_ids)}/{len(ids)} examples", file=sys.stderr)
+    summary = summarize_probes(
+        writer.records(ids), config.probes, grid=config.grid, rng=config.seed
+    )
+    writer.finish(ids, summary)
+    return ProbeResult(Path(out), len(ids), n_probed, summary)

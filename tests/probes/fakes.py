@@ -1,0 +1,125 @@
+"""Students whose use of their rationale is known by construction, as :class:`ForcingStudent`s.
+
+Their rationales are chains of steps in a tiny language (``Start with 3.``, ``Add 4.``,
+``Times 2.``, ``Minus 5.``). The *executing* student answers with the value its last step
+reaches, computed from whatever steps precede the answer marker (its own, truncated, corrupted
+or none): its answer depends on its rationale. The *ignoring* student writes the same chain but
+answers with a value fixed per question, whatever precedes the marker. Tokens are words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from evalsuite.example import Example
+from evalsuite.tasks.base import ANSWER_MARKER
+
+_STEP = re.compile(r"(Start with|Add|Minus|Times) (\d+)\.")
+_APPLY = {
+    "Start with": lambda value, n: n,
+    "Add": lambda value, n: value + n,
+    "Minus": lambda value, n: value - n,
+    "Times": lambda value, n: value * n,
+}
+
+
+def execute(text: str) -> int:
+    """The value a chain of steps reaches (0 before any step)."""
+    value = 0
+    for verb, number in _STEP.findall(text):
+        value = _APPLY[verb](value, int(number))
+    return value
+
+
+def chain(steps: Sequence[tuple[str, int]]) -> str:
+    return " ".join(f"{verb} {n}." for verb, n in steps)
+
+
+class _WordStudent:
+    """Whitespace tokens; shared by both fakes."""
+
+    def __init__(self, rationales: Mapping[str, str]) -> None:
+        self.rationales = rationales
+        self.words: list[str] = ["<unk>"]
+        self.calls: list[tuple[tuple[str, ...], tuple[str, ...], int]] = []
+
+    def token_ids(self, text: str) -> list[int]:
+        ids = []
+        for word in text.split():
+            if word not in self.words:
+                self.words.append(word)
+            ids.append(self.words.index(word))
+        return ids
+
+    def text(self, ids: Sequence[int]) -> str:
+        return " ".join(self.words[i] for i in ids)
+
+    def vocabulary(self) -> Sequence[int]:
+        for word in ("the", "a", "Add", "7", "9", "Minus"):
+            self.token_ids(word)
+        return list(range(1, len(self.words)))
+
+    def answer(self, prompt: str, forced: str) -> int:
+        raise NotImplementedError
+
+    def continue_after(
+        self, prompts: Sequence[str], prefixes: Sequence[str], *, max_new_tokens: int
+    ) -> list[str]:
+        self.calls.append((tuple(prompts), tuple(prefixes), max_new_tokens))
+        out = []
+        for prompt, prefix in zip(prompts, prefixes, strict=True):
+            if prefix.endswith(ANSWER_MARKER):
+                out.append(str(self.answer(prompt, prefix)))
+                continue
+            own = _STEP.findall(self.rationales[prompt])
+            done = len(_STEP.findall(prefix))  # it goes on with its own remaining steps
+            rest = chain([(verb, int(n)) for verb, n in own[done:]])
+            head = f"{prefix} {rest}".strip()
+            out.append(f"{rest} {ANSWER_MARKER} {self.answer(prompt, head)}".strip())
+        return out
+
+
+class ExecutingStudent(_WordStudent):
+    """Answers with the value the steps before its answer reach: it copies the answer from its
+    last step."""
+
+    def answer(self, prompt: str, forced: str) -> int:
+        return execute(forced)
+
+
+class IgnoringStudent(_WordStudent):
+    """Answers with a value fixed per question, whatever its rationale says."""
+
+    def __init__(self, rationales: Mapping[str, str], answers: Mapping[str, int]) -> None:
+        super().__init__(rationales)
+        self.answers = answers
+
+    def answer(self, prompt: str, forced: str) -> int:
+        return self.answers[prompt]
+
+
+def chain_examples(n: int) -> tuple[list[Example], dict[str, str]]:
+    """``n`` arith examples whose gold is their chain's value, and each prompt's chain.
+
+    Every chain starts at 2 or more and only adds and multiplies, so its value after each step
+    is a new, larger number: no prefix of the chain reaches the final value.
+    """
+    examples, rationales = [], {}
+    for i in range(n):
+        steps = [("Start with", 2 + i), ("Add", 3 + i % 4), ("Times", 2 + i % 3), ("Add", 5)]
+        steps = steps[: 2 + i % 3]  # chains of 2, 3 and 4 steps
+        prompt = f"question {i}"
+        rationales[prompt] = chain(steps)
+        value = execute(rationales[prompt])
+        examples.append(
+            Example(
+                id=f"test-{i}",
+                input=prompt,
+                gold=f"( {value}.0 )",
+                split="test",
+                teacher_rationale=chain(steps),
+                teacher_label=str(value),
+            )
+        )
+    return examples, rationales

@@ -1,0 +1,116 @@
+"""``evalsuite probe`` end to end on tiny checkpoints: refusals by coupling, the probe run
+directory, resuming, and greedy decoding after a forced prefix."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+
+from evalsuite.probes.forcing import Seq2SeqForcing
+from evalsuite.probes.records import interventions_of
+from evalsuite.probes.summary import summarize_probes
+from evalsuite.runs import read_run
+from evalsuite.scoring.decoding import DecodingConfig
+from evalsuite.scoring.student import load_student
+
+SCHEMA1 = Path(__file__).parents[1] / "runs" / "fixtures" / "schema1"
+
+
+def _probe(cli, ckpt, out, *extra):
+    options = ("--limit", "3", "--batch-size", "2", "--quiet", "--device", "cpu")
+    lengths = ("--max-new-tokens", "16", "--answer-tokens", "4")
+    return cli("probe", ckpt, "--out", out, *options, *lengths, *extra)
+
+
+@pytest.mark.parametrize(
+    ("student", "probe", "coupling"),
+    [("dss", "early_answering", "separate"), ("standard", "filler", "none")],
+)
+def test_a_probe_the_coupling_does_not_allow_exits_2_in_one_line(
+    cli, probe_checkpoints, tmp_path, student, probe, coupling
+):
+    result = _probe(cli, probe_checkpoints[student], tmp_path / "out", "--probe", probe)
+    assert result.code == 2 and result.out == ""
+    assert result.err.count("\n") == 1
+    assert f"probe '{probe}' applies to joint students only" in result.err
+    assert f"has coupling '{coupling}'" in result.err and f"recipe {student}" in result.err
+    assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_a_scored_run_is_refused_by_its_recorded_or_derived_coupling(cli, tmp_path):
+    run = shutil.copytree(SCHEMA1 / "student-arith", tmp_path / "dss-run")  # a schema-1 DSS run
+    result = _probe(cli, run, tmp_path / "out", "--probe", "corrupted_step")
+    assert result.code == 2 and result.err.count("\n") == 1
+    expected = f"probe 'corrupted_step' applies to joint students only; run {run} has coupling "
+    assert expected + "'separate'" in result.err
+
+
+def test_a_probe_run_of_a_joint_student(cli, probe_checkpoints, tmp_path):
+    out = tmp_path / "probe"
+    args = ("--probe", "early_answering", "--probe", "corrupted_step", "--probe", "filler")
+    result = _probe(cli, probe_checkpoints["single"], out, *args)
+    assert result.code == 0, result.err
+    assert result.out.startswith(f"{out}: 3 examples, full-rationale accuracy")
+    assert "early answering: AOC" in result.out and "filler: accuracy" in result.out
+    run = read_run(out)
+    assert run.manifest.kind == "probe" and run.manifest.complete
+    assert run.manifest.coupling == "joint" and run.manifest.model.recipe == "single"
+    assert run.manifest.probe["probes"] == ["early_answering", "corrupted_step", "filler"]
+    assert len(run.records) == 3
+    for record in run.records:
+        for intervention in interventions_of(record):
+            assert intervention.probe in ("early_answering", "corrupted_step", "filler")
+            if intervention.probe != "corrupted_step":
+                assert intervention.prefix.endswith("So the answer is")
+    # metrics.json is the summary of the records, recomputable from them
+    assert run.metrics == summarize_probes(run.records, run.manifest.probe["probes"], rng=0)
+
+    again = _probe(cli, probe_checkpoints["single"], out, *args)  # resumes: nothing to do
+    assert again.code == 0 and json.loads((out / "metrics.json").read_text()) == run.metrics
+    other = _probe(cli, probe_checkpoints["single"], out, *args, "--rate", "0.3")
+    assert other.code == 2 and "existing run differs in 'probe'" in other.err
+
+
+def test_a_mixed_student_is_probed_through_its_cot_prompt(cli, probe_checkpoints, tmp_path):
+    result = _probe(cli, probe_checkpoints["mixed"], tmp_path / "m", "--probe", "oracle")
+    assert result.code == 0, result.err
+    run = read_run(tmp_path / "m")
+    assert run.manifest.coupling == "joint"
+    oracle = [i for r in run.records for i in interventions_of(r)]
+    assert len(oracle) == 3 and all(i.prefix.endswith("So the answer is") for i in oracle)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--probe", "nope"), "argument --probe: invalid choice: 'nope'"),
+        (("--probe", "filler", "--rate", "0"), "--rate must be in (0, 1], got 0.0"),
+        (("--probe", "filler", "--probe", "filler"), "a probe is named twice"),
+        (("--probe", "filler", "--answer-tokens", "0"), "--answer-tokens must be >= 1, got 0"),
+    ],
+)
+def test_bad_options_exit_2(cli, probe_checkpoints, tmp_path, args, message):
+    result = _probe(cli, probe_checkpoints["single"], tmp_path / "o", *args)
+    assert result.code == 2 and message in result.err and result.err.count("\n") == 1
+
+
+def test_forced_decoding_agrees_with_the_scorers_greedy_generation(probe_checkpoints):
+    student = load_student(
+        probe_checkpoints["single"], device=torch.device("cpu"), max_input_length=64
+    )
+    prompts = ["There are 3 eggs in a box.", "Sam has 4 apples and eats 1 of them now."]
+    generated = student.generate(
+        student.encode(prompts), DecodingConfig(), max_new_tokens=12, seed=0
+    )
+    forcing = Seq2SeqForcing(student)
+    assert forcing.continue_after(prompts, ["", ""], max_new_tokens=12) == generated.texts
+    # forcing the first 5 generated tokens continues with the rest of the same generation
+    heads = [student.decode(ids[:5]) for ids in generated.token_ids]
+    tails = forcing.continue_after(prompts, heads, max_new_tokens=7)
+    for ids, tail in zip(generated.token_ids, tails, strict=True):
+        rest = ids[5:]
+        assert tail == student.decode(rest[:7]) or not rest
