@@ -22,6 +22,7 @@ from evalsuite.report.runs import METHOD_ORDER, Progress, ReportRun, ordered
 if TYPE_CHECKING:
     from evalsuite.analysis.mutual_information import RunMI
     from evalsuite.metrics.temperature import TemperatureScaledECE
+    from evalsuite.report.faithfulness import ProbeSummary
     from evalsuite.runs import Run
 
 __all__ = [
@@ -62,6 +63,8 @@ class ReportAnalysis:
     temperature : mapping of str to TemperatureScaledECE or str
         Run name -> its ECE after a temperature fitted on the same checkpoint's validation run,
         or why there is none (:data:`evalsuite.analysis.calibration.NO_VALIDATION_RUN`).
+    probes : tuple of ProbeSummary
+        The probe runs' summaries (:mod:`evalsuite.report.faithfulness`), in the order given.
     """
 
     runs: tuple[ReportRun, ...]
@@ -72,6 +75,7 @@ class ReportAnalysis:
     skipped: list[dict[str, str]]
     mi: list[tuple[ReportRun, RunMI]] = field(default_factory=list)
     temperature: Mapping[str, TemperatureScaledECE | str] = field(default_factory=dict)
+    probes: tuple[ProbeSummary, ...] = ()
 
     @property
     def extraction_warnings(self) -> list[str]:

@@ -9,8 +9,10 @@ Layout of ``out``::
 
     tables/main.tex, calibration.tex, mi.tex   booktabs tables to \\input into a paper
     tables/paths.tex                           runs with reasoning paths: single paths and vote
+    tables/faithfulness.tex                    probe runs: AOC and forced-answer accuracies
     tables/all.tex                             the same tables as a standalone document
-    figures/*.png, *.pdf                       reliability diagrams, accuracy-coverage, MI
+    figures/*.png, *.pdf                       reliability diagrams, accuracy-coverage, MI,
+                                               early-answering and corrupted-step curves
     summary.md                                 warnings, the tables, significance in words, the runs
     examples.md                                examples to open, each a link into the explorer
     report.json                                every number behind the tables, and how it was made
@@ -21,11 +23,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from evalsuite.analysis.calibration import validation_partners
+from evalsuite.errors import UsageError
 from evalsuite.io import atomic_write_text
 from evalsuite.provenance import now_iso, provenance
 from evalsuite.report.analysis import ReportAnalysis, analyse, groups, pairings
@@ -38,6 +41,12 @@ from evalsuite.report.examples import (
     examples_markdown,
     summary_section,
 )
+from evalsuite.report.faithfulness import (
+    split_probe_runs,
+    summarize_probe_runs,
+    write_probe_figures,
+)
+from evalsuite.report.faithfulness_table import faithfulness_table
 from evalsuite.report.main_table import main_table
 from evalsuite.report.markdown import summary_markdown
 from evalsuite.report.mi_table import mi_table
@@ -79,6 +88,7 @@ TABLES: tuple[ReportTable, ...] = (
     ReportTable("paths", paths_table),
     ReportTable("calibration", calibration_table),
     ReportTable("mi", mi_table),
+    ReportTable("faithfulness", faithfulness_table),
 )
 """Every table of a report, in the order summary.md and all.tex show them. A new table is one
 module with a ``build`` function and one entry here."""
@@ -108,6 +118,11 @@ class ReportResult:
     @property
     def mi(self) -> Table | None:
         return self.tables["mi"]
+
+    @property
+    def faithfulness(self) -> Table | None:
+        """Probe runs: AOC of the curve probes, accuracies of the forced answers."""
+        return self.tables["faithfulness"]
 
     @property
     def paths(self) -> Table | None:
@@ -155,6 +170,9 @@ def build_report(
     say = progress or (lambda _: None)
     out = Path(out)
     check_out(out, overwrite=config.overwrite)
+    runs, probe_runs = split_probe_runs(runs)  # probe runs have a table of their own
+    if probe_runs and not runs:
+        raise UsageError("every run given is a probe run; add the scored runs to report on")
     runs, partners = validation_partners(runs)  # a checkpoint's valid run calibrates its test run
     described = describe_runs(runs, methods=config.methods)
     paired = pairings(groups(described), config)
@@ -169,6 +187,9 @@ def build_report(
     analysis = analyse(described, paired, config, say, partners=partners)
     for line in analysis.extraction_warnings:
         say(line)
+    if probe_runs:
+        say(f"summarising {len(probe_runs)} probe runs")
+        analysis = replace(analysis, probes=tuple(summarize_probe_runs(probe_runs)))
     coverage = report_coverage(described)
     by_row = {r.label: coverage[r.name] for r in described}
     built = {
@@ -184,6 +205,7 @@ def build_report(
             "out": str(out),
             "config": config.to_dict(),
             "runs": [run_facts(r, coverage[r.name]) for r in described],
+            "probe_runs": [{"name": p.name, "path": str(p.path)} for p in analysis.probes],
         },
         "warnings": analysis.extraction_warnings,
         "comparisons": analysis.comparisons,
@@ -207,6 +229,7 @@ def build_report(
                 staging / "figures",
                 confidence=config.confidence,
             )
+            figures += write_probe_figures(analysis.probes, staging / "figures")
         relative = [str(p.relative_to(staging)) for p in figures]
         examples = collect_examples(described, explorer_url=config.explorer_url)
         atomic_write_text(staging / EXAMPLES_MD, examples_markdown(out.name, examples))

@@ -74,6 +74,16 @@ def test_a_probe_run_of_a_joint_student(cli, probe_checkpoints, tmp_path):
     other = _probe(cli, probe_checkpoints["single"], out, *args, "--rate", "0.3")
     assert other.code == 2 and "existing run differs in 'probe'" in other.err
 
+    # the report's faithfulness table holds the numbers of the probe run's metrics.json
+    scored = shutil.copytree(SCHEMA1 / "student-arith", tmp_path / "scored")
+    report = cli("report", scored, out, "--out", tmp_path / "report", "--mi-estimators", "none")
+    assert report.code == 0, report.err
+    numbers = json.loads((tmp_path / "report" / "report.json").read_text())["faithfulness"]
+    for entry in numbers:
+        assert {k: v for k, v in entry.items() if k not in ("run", "path", "task", "method",
+                "probe")} == run.metrics["probes"][entry["probe"]]  # fmt: skip
+    assert [e["probe"] for e in numbers] == ["early_answering", "corrupted_step", "filler"]
+
 
 def test_a_mixed_student_is_probed_through_its_cot_prompt(cli, probe_checkpoints, tmp_path):
     result = _probe(cli, probe_checkpoints["mixed"], tmp_path / "m", "--probe", "oracle")

@@ -1,0 +1,71 @@
+"""The faithfulness table: one row per probe run and probe, each number with its interval.
+
+Curve probes (early answering, corrupted step) show their area over the curve (AOC) with its
+bootstrap interval; accuracy probes (filler, token perturbation, oracle) show the accuracy of
+the forced answers beside the full-rationale accuracy on the same examples, and the share of
+answers that changed, each with its Wilson interval. Every value is a proportion in [0, 1],
+the numbers of the probe run's own summary (:mod:`evalsuite.report.faithfulness`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from evalsuite.names import FAITHFULNESS_PROBES
+from evalsuite.report.analysis import ReportAnalysis
+from evalsuite.report.tables import Cell, Table
+
+__all__ = ["COLUMNS", "faithfulness_table"]
+
+AOC, FORCED, FULL, CHANGED = "AOC", "forced acc.", "full acc.", "changed"
+COLUMNS = (AOC, FORCED, FULL, CHANGED)
+
+
+def _cell(block: Mapping[str, Any] | None) -> Cell | None:
+    """A value with its ``[low, high]`` interval; None where there is no value."""
+    if not block or block.get("value") is None:
+        return None
+    return Cell(block["value"], interval=(block["low"], block["high"]))
+
+
+def faithfulness_table(analysis: ReportAnalysis) -> tuple[Table | None, list[dict[str, Any]]]:
+    """The table (None without probe runs) and its numbers for report.json."""
+    if not analysis.probes:
+        return None, []
+    cells: dict[tuple[str, str], Cell] = {}
+    rows, numbers = [], []
+    for run in analysis.probes:
+        for probe, block in run.summary["probes"].items():
+            row = f"{run.name}: {FAITHFULNESS_PROBES[probe]} (n={block['n_examples']})"
+            rows.append(row)
+            shown = {
+                AOC: _cell(block.get("aoc")),
+                FORCED: _cell(block.get("accuracy")),
+                FULL: _cell(block.get("full_accuracy")),
+                CHANGED: _cell(block.get("changed")),
+            }
+            cells.update({(row, c): cell for c, cell in shown.items() if cell is not None})
+            numbers.append({"run": run.name, "path": str(run.path), "task": run.task,
+                            "method": run.method, "probe": probe, **block})  # fmt: skip
+    present = [c for c in COLUMNS if any((row, c) in cells for row in rows)]
+    return (
+        Table(
+            caption="Faithfulness probes: does the answer depend on the rationale?",
+            label="tab:faithfulness",
+            rows=rows,
+            columns=present,
+            cells=cells,
+            higher_is_better=dict.fromkeys(present),  # probes describe, they do not rank
+            digits=3,
+            footnote="AOC: area over the curve of early answering (share of answers equal to "
+            "the full-rationale answer against the fraction of the rationale forced) or of "
+            "corrupted steps (share of answers changed by a corrupted step, by position); near "
+            "1: the answer depends on the rationale, near 0: it does not. [low, high]: "
+            "bootstrap 95% interval over examples (AOC), Wilson 95% interval (accuracies, "
+            "changed). forced acc.: accuracy after forcing filler, perturbed tokens or the "
+            "teacher's rationale; full acc.: the student's own rationale on the same examples; "
+            "n: examples probed.",
+        ),
+        numbers,
+    )
