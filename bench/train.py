@@ -6,9 +6,12 @@ Prints three things, each measured in this run:
    took (target: the dss student reaches >= 50 % within 3 minutes of training);
 2. steps/s of our dss step against a reference dss step built the way the DSS release builds it:
    a ``Seq2SeqTrainer`` subclass whose ``compute_loss`` runs two forward passes per batch
-   (``alpha * pred_loss + (1 - alpha) * expl_loss``). Ratio >= 1.0 means ours is not slower;
+   (``alpha * pred_loss + (1 - alpha) * expl_loss``). Ours runs both branches in one packed
+   forward pass (``trainers.batching.pack_branches``; target: ratio >= 1.3);
 3. the overhead of ``mi`` (both variants) over ``dss``: median time of one optimisation step,
-   the three recipes' steps taken in turn (target: <= 10 %).
+   the three recipes' steps taken in turn (target: <= 5 %).
+
+2 and 3 are measured in the same run, one after the other.
 
 Speed runs alternate between the contenders and report medians, so load from other processes
 falls on all alike. Nothing here asserts: the numbers are for people.
@@ -270,7 +273,7 @@ def speed_tables(root: Path, n_steps: int, rounds: int) -> None:
         "reference dss (Seq2SeqTrainer, 2 forwards)": lambda r: reference_steps_per_second(
             root, n_steps, skip=3
         ),
-        "ours dss (the training loop)": lambda r: our_steps_per_second(root, n_steps, 3, r),
+        "ours dss (the training loop, packed)": lambda r: our_steps_per_second(root, n_steps, 3, r),
     }
     measured: dict[str, list[float]] = {name: [] for name in contenders}
     for r in range(rounds):
@@ -283,7 +286,7 @@ def speed_tables(root: Path, n_steps: int, rounds: int) -> None:
         runs = ", ".join(f"{v:.2f}" for v in measured[name])
         print(f"   {name:<44} {value:6.2f}   ({runs})")
     reference, ours = median.values()
-    print(f"   ratio ours / reference: {ours / reference:.2f}  (target >= 1.0)")
+    print(f"   ratio ours / reference: {ours / reference:.2f}  (target >= 1.3)")
 
     seconds = mi_step_seconds(root, 5 * n_steps)
     dss = statistics.median(seconds["dss"])
@@ -292,7 +295,7 @@ def speed_tables(root: Path, n_steps: int, rounds: int) -> None:
     for name in ("mi/released", "mi/infonce"):
         step = statistics.median(seconds[name])
         print(f"   {name:<12} {1000 * step:7.1f} ms  {100 * (step / dss - 1):+6.1f} %"
-              "  (target <= 10 %)")  # fmt: skip
+              "  (target <= 5 %)")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

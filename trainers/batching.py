@@ -17,7 +17,16 @@ from torch import Tensor
 
 from trainers.losses import IGNORE_INDEX
 
-__all__ = ["EncodedSplit", "Pair", "batch_indices", "collate", "encode_pairs", "shard"]
+__all__ = [
+    "EncodedSplit",
+    "PackedBatch",
+    "Pair",
+    "batch_indices",
+    "collate",
+    "encode_pairs",
+    "pack_branches",
+    "shard",
+]
 
 Batch = dict[str, dict[str, Tensor]]
 """``{branch: {"input_ids", "attention_mask", "labels"}}``, each ``[batch, length]``."""
@@ -120,3 +129,51 @@ def collate(encoded: EncodedSplit, indices: Sequence[int] | np.ndarray, *, pad_i
             "labels": _pad([encoded.targets[branch][i] for i in indices], IGNORE_INDEX),
         }
     return batch
+
+
+@dataclass(frozen=True)
+class PackedBatch:
+    """Every branch of a batch stacked into one, for a single forward pass over all of them.
+
+    ``rows[branch]`` is the branch's slice of the stacked rows and ``widths[branch]`` its own
+    padded target width, so :meth:`unpack` gives back exactly the tensor shape a forward pass
+    over the branch alone would have had.
+    """
+
+    tensors: dict[str, Tensor]
+    rows: dict[str, slice]
+    widths: dict[str, int]
+
+    def unpack(self, values: Tensor, branch: str) -> Tensor:
+        """The branch's part of a per-target-position output ``[rows, width, ...]``."""
+        return values[self.rows[branch], : self.widths[branch]]
+
+
+def _pad_to(values: Tensor, width: int, fill: int) -> Tensor:
+    extra = width - values.size(1)
+    return torch.nn.functional.pad(values, (0, extra), value=fill) if extra else values
+
+
+def pack_branches(batch: Batch, *, pad_id: int) -> PackedBatch:
+    """Stack the branches of ``batch`` along the batch axis, padded to the widest of them.
+
+    Why: a tiny student's step is dominated by per-call overhead, not arithmetic, so one
+    forward and backward over ``2 x batch`` rows costs far less than two over ``batch`` rows.
+    It changes no number: padded source positions are masked out of attention (T5's relative
+    position bias does not depend on the length), and padded target positions come after the
+    real ones, which a causal decoder never attends to, and carry no loss.
+    """
+    inputs = max(t["input_ids"].size(1) for t in batch.values())
+    targets = max(t["labels"].size(1) for t in batch.values())
+    rows, widths, start = {}, {}, 0
+    for branch, t in batch.items():
+        rows[branch] = slice(start, start + t["labels"].size(0))
+        widths[branch] = t["labels"].size(1)
+        start += t["labels"].size(0)
+    fills = {"input_ids": (inputs, pad_id), "attention_mask": (inputs, 0)}
+    fills["labels"] = (targets, IGNORE_INDEX)
+    tensors = {
+        name: torch.cat([_pad_to(t[name], width, fill) for t in batch.values()])
+        for name, (width, fill) in fills.items()
+    }
+    return PackedBatch(tensors=tensors, rows=rows, widths=widths)

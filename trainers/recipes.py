@@ -33,7 +33,7 @@ from evalsuite.errors import DataError, UsageError
 from evalsuite.example import Example
 from evalsuite.registry import Registry
 from evalsuite.tasks import Task
-from trainers.batching import Batch, Pair
+from trainers.batching import Batch, Pair, pack_branches
 from trainers.config import TrainConfig
 from trainers.losses import (
     IGNORE_INDEX,
@@ -347,31 +347,50 @@ class RecipeModule(nn.Module):
     """The student and the recipe's extra parameters as one module whose forward is the loss.
 
     Data parallelism wraps this module, so gradients of the critic are averaged like the model's.
+    ``packed`` runs every branch in one forward pass (:func:`trainers.batching.pack_branches`);
+    ``packed=False`` runs one pass per branch, as the release does (the same loss, slower).
     """
 
-    def __init__(self, model: nn.Module, recipe: Recipe) -> None:
+    def __init__(self, model: nn.Module, recipe: Recipe, *, packed: bool = True) -> None:
         super().__init__()
         self.model: Any = model  # a T5ForConditionalGeneration
         self.recipe = recipe
+        self.packed = packed
         d_model = int(getattr(model.config, "d_model", 0))
         self.extra = recipe.extra_module(d_model)
 
-    def branch_outputs(self, batch: Batch) -> dict[str, BranchOutput]:
-        """One forward pass per branch, as the release does (no shared encoder pass)."""
-        outputs = {}
+    def _forward(self, tensors: dict[str, Tensor]) -> tuple[Tensor, Tensor | None]:
+        """Logits and (when the loss reads them) final decoder states of one forward pass."""
         want_hidden = self.recipe.needs_hidden_states
-        for branch, tensors in batch.items():
-            labels = tensors["labels"]
-            out = self.model(
-                input_ids=tensors["input_ids"],
-                attention_mask=tensors["attention_mask"],
-                decoder_input_ids=self.model.prepare_decoder_input_ids_from_labels(labels=labels),
-                output_hidden_states=want_hidden,
-                use_cache=False,
+        out = self.model(
+            input_ids=tensors["input_ids"],
+            attention_mask=tensors["attention_mask"],
+            decoder_input_ids=self.model.prepare_decoder_input_ids_from_labels(
+                labels=tensors["labels"]
+            ),
+            output_hidden_states=want_hidden,
+            use_cache=False,
+        )
+        return out.logits, out.decoder_hidden_states[-1] if want_hidden else None
+
+    def branch_outputs(self, batch: Batch) -> dict[str, BranchOutput]:
+        """Every branch's logits, targets and states: one packed forward pass, or one each."""
+        if not self.packed or len(batch) == 1:
+            outputs = {}
+            for branch, tensors in batch.items():
+                logits, hidden = self._forward(tensors)
+                outputs[branch] = BranchOutput(logits, tensors["labels"], hidden)
+            return outputs
+        packed = pack_branches(batch, pad_id=int(self.model.config.pad_token_id))
+        logits, hidden = self._forward(packed.tensors)
+        return {
+            branch: BranchOutput(
+                packed.unpack(logits, branch),
+                tensors["labels"],
+                None if hidden is None else packed.unpack(hidden, branch),
             )
-            hidden = out.decoder_hidden_states[-1] if want_hidden else None
-            outputs[branch] = BranchOutput(out.logits, labels, hidden)
-        return outputs
+            for branch, tensors in batch.items()
+        }
 
     def forward(self, batch: Batch, n_tokens: dict[str, Tensor]) -> dict[str, Any]:
         return self.recipe.loss(self.branch_outputs(batch), n_tokens, self.extra)

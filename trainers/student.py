@@ -7,6 +7,7 @@ because nothing can be fetched from a hub. T5's special-token layout is kept (pa
 from __future__ import annotations
 
 import math
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Iterable
@@ -64,10 +65,11 @@ def train_tokenizer(texts: Iterable[str], *, vocab_size: int, pieces: str = "uni
     ``pieces="unigram"`` keeps SentencePiece's own unigram training. Its seed vocabulary holds
     only substrings that are maximal repeats, so on templated text (the synthetic task) every
     word that is always followed by a space is never a candidate and gets spelled out in
-    fragments. ``pieces="bpe"`` finds the pieces with SentencePiece BPE instead (whole words,
-    each number one piece) and scores every piece as a unigram language model would: the log of
-    its relative frequency in the BPE segmentation of ``texts``. On arith this halves sequence
-    lengths (input 77 -> 40 tokens on average), which is what lets a tiny student copy numbers.
+    fragments. ``pieces="bpe"`` finds the pieces with SentencePiece BPE instead (whole words),
+    scores every piece as a unigram language model would: the log of its relative frequency in
+    the BPE segmentation of ``texts``, and adds every number of ``texts`` as one piece
+    (:func:`_with_whole_numbers`). On arith this halves sequence lengths (input 77 -> 40 tokens
+    on average), which is what lets a tiny student copy numbers.
 
     ``hard_vocab_limit=False`` lets a small corpus end with fewer pieces than asked for.
     """
@@ -91,18 +93,46 @@ def train_tokenizer(texts: Iterable[str], *, vocab_size: int, pieces: str = "uni
             minloglevel=2,
         )
         processor = spm.SentencePieceProcessor(model_file=f"{prefix}.model")
-    scores = [processor.get_score(i) for i in range(len(processor))]
+    vocab = [(processor.id_to_piece(i), processor.get_score(i)) for i in range(len(processor))]
     if pieces == "bpe":
         counts = Counter(i for ids in processor.encode(corpus) for i in ids)
         total = sum(counts.values())
         # +0.5: pieces BPE made but its own segmentation never emits stay usable but unlikely
-        scores = [
-            0.0 if processor.is_control(i) or processor.is_unknown(i)
-            else math.log((counts[i] + 0.5) / total)
-            for i in range(len(processor))
+        vocab = [
+            (piece, 0.0 if processor.is_control(i) or processor.is_unknown(i)
+             else math.log((counts[i] + 0.5) / total))
+            for i, (piece, _) in enumerate(vocab)
         ]  # fmt: skip
-    vocab = [(processor.id_to_piece(i), scores[i]) for i in range(len(processor))]
+        vocab = _with_whole_numbers(vocab, corpus, n_special=3)
     return T5Tokenizer(vocab=vocab, extra_ids=0)
+
+
+WORD_START = "\u2581"
+"""SentencePiece's word-start mark (a space before the piece)."""
+
+_NUMBER = re.compile(r"(?<!\S)\d+(?:\.\d+)?(?=[\s.,;:!?)]|$)")
+"""A number standing as a word (``49``, ``49.0``; a sentence's full stop may follow it)."""
+
+
+def _with_whole_numbers(
+    vocab: list[tuple[str, float]], corpus: list[str], *, n_special: int
+) -> list[tuple[str, float]]:
+    """``vocab`` with every number of ``corpus`` as one word-start piece that always wins.
+
+    BPE merges only frequent digit pairs, so a rare number (``625``) is spelled in fragments,
+    and a tiny student then has to learn to copy and compute digit by digit; with each number
+    one token it learns arith within minutes (issue 15). A segmentation maximises the summed
+    piece scores, and every score is a log probability, at most ``best``. Number pieces score at
+    least ``2 * best + 0.01``, more than any split of them into two or more pieces (a split
+    holds at most one number piece, itself no higher, plus a piece of at most ``best`` < 0).
+    """
+    best = max(score for _, score in vocab[n_special:])
+    floor = 2 * best + 0.01
+    numbers = {WORD_START + n for text in corpus for n in _NUMBER.findall(text)}
+    out = [(piece, max(score, floor) if piece in numbers else score) for piece, score in vocab]
+    known = {piece for piece, _ in vocab}
+    out += [(piece, floor) for piece in sorted(numbers - known)]
+    return out
 
 
 def build_tiny_student(texts: Iterable[str], config: TinyStudentConfig | None = None) -> Any:

@@ -23,6 +23,21 @@ def test_bpe_pieces_keep_words_and_numbers_whole():
     assert len(tokenizer(example.input)["input_ids"]) < len(unigram(example.input)["input_ids"])
 
 
+def test_bpe_pieces_keep_every_number_of_the_texts_whole():
+    # a small vocabulary: BPE alone would spell most numbers in fragments
+    tokenizer = train_tokenizer(TEXTS, vocab_size=200, pieces="bpe")
+    numbers = {w.rstrip(".") for t in TEXTS for w in t.split() if w.rstrip(".")[:1].isdigit()}
+    assert len(numbers) > 100  # integers and the labels' 41.0 forms
+    split = {n for n in numbers if tokenizer.tokenize(n) != ["\u2581" + n]}
+    assert split == set()
+    # a number inside a sentence, before a full stop, and in an equation is one piece too
+    number = sorted(numbers, key=len)[-1]
+    assert "\u2581" + number in tokenizer.tokenize(f"Mei has {number}.")
+    assert "\u2581" + number in tokenizer.tokenize(f"( {number} + 3.0 )")
+    # a number the texts never hold is still spelled, in pieces
+    assert "".join(tokenizer.tokenize("987654321")).lstrip("\u2581") == "987654321"
+
+
 @pytest.mark.parametrize("pieces", ["unigram", "bpe"])
 def test_tokenizer_round_trips_and_keeps_t5_special_ids(pieces):
     tokenizer = train_tokenizer(TEXTS, vocab_size=400, pieces=pieces)
