@@ -1,4 +1,5 @@
-"""Runs from outputs that were not scored here: the dataset's teacher, or any model's JSONL.
+"""Runs from outputs that were not scored here: the dataset's teacher, any model's JSONL, or
+another harness's log (lm-eval ``--log_samples``, inspect_ai).
 
 Both build records with the same function as ``evalsuite score`` and write them with the same
 writer, so a teacher or an external model is compared, reported and browsed like any student.
@@ -10,9 +11,9 @@ import math
 import os
 import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalsuite.errors import DataError
 from evalsuite.example import Example
@@ -24,12 +25,16 @@ from evalsuite.runs.writer import RunWriter
 from evalsuite.scoring.records import PathOutput, build_record
 from evalsuite.tasks import Task, get_task
 
+if TYPE_CHECKING:
+    from evalsuite.interop.samples import ForeignSample
+
 __all__ = [
     "PREDICTION_FIELDS",
     "ImportResult",
     "ParsedPrediction",
     "describe",
     "examples_by_id",
+    "import_log",
     "import_predictions",
     "import_teacher",
     "parse_prediction",
@@ -361,7 +366,94 @@ def import_predictions(
         records,
         n_available=len(examples),
         kind="predictions",
-        model={"predictions_file": str(Path(path).resolve()), "lines": len(parsed)},
+        model={"format": "jsonl", "predictions_file": str(Path(path).resolve()),
+               "lines": len(parsed)},
         model_hash=file_sha256(path),
         n_dataset_examples=len(examples),
+        not_covered=[e.id for e in examples if e.id not in parsed],
+    )  # fmt: skip
+
+
+def import_log(
+    path: str | os.PathLike[str],
+    task: str,
+    split: str,
+    *,
+    source: str,
+    out: str | os.PathLike[str],
+    data_dir: str | os.PathLike[str] | None = None,
+    filter_name: str | None = None,
+    join: str = "auto",
+    label_map: Mapping[str, str] | None = None,
+) -> ImportResult:
+    """Turn another harness's log into a run: an lm-eval samples file or an inspect_ai log.
+
+    Every sample is matched to its example (:mod:`evalsuite.interop.joining`) before anything
+    is written; the run holds the matched examples in the split's order, and the manifest
+    lists the split's examples the log does not cover (``not_covered``).
+
+    Parameters
+    ----------
+    source : {"lm-eval", "inspect"}
+        The log's format.
+    filter_name, join, label_map
+        lm-eval's filter to read; ``auto`` or ``text`` joining; choice -> label names.
+
+    Raises
+    ------
+    DataError
+        Naming the file and the line (or sample) of the first sample that cannot be read or
+        matched, or an example matched twice.
+    """
+    from evalsuite.interop.joining import ExampleIndex
+
+    resolved, examples = _load(task, split, data_dir)
+    index = ExampleIndex(resolved.name, split, examples, examples_by_id(examples, split))
+    if source == "lm-eval":
+        from evalsuite.interop.lm_eval_samples import read_lm_eval_samples
+
+        log = read_lm_eval_samples(
+            path, resolved, index, filter_name=filter_name, join=join, label_map=label_map
+        )
+    elif source == "inspect":
+        from evalsuite.interop.inspect_logs import read_inspect_log
+
+        log = read_inspect_log(path, resolved, index, join=join, label_map=label_map)
+    else:
+        raise DataError(f"--from: unknown format '{source}'; choose from lm-eval, inspect")
+    by_id: dict[str, ForeignSample] = {}
+    for item in log.samples:
+        first = by_id.get(item.example.id)
+        if first is not None:
+            raise DataError(
+                f"{item.where}: example '{item.example.id}' was already matched by {first.where}"
+            )
+        by_id[item.example.id] = item
+    covered = [e for e in examples if e.id in by_id]
+    records = []
+    for example in covered:
+        item = by_id[example.id]
+        record = build_record(
+            resolved,
+            example,
+            item.output,
+            label_probs=item.label_probs,
+            confidence=item.confidence,
+            confidence_source=item.confidence_source,
+            samples=item.samples,
+        )
+        records.append(replace(record, imported=dict(item.imported)))
+    return _write_run(
+        resolved,
+        split,
+        data_dir,
+        out,
+        covered,
+        records,
+        n_available=len(examples),
+        kind="predictions",
+        model={k: v for k, v in log.model.items() if v is not None},
+        model_hash=file_sha256(path),
+        n_dataset_examples=len(examples),
+        not_covered=[e.id for e in examples if e.id not in by_id],
     )

@@ -95,6 +95,16 @@ class ModelInfo(JsonObject):
     """Imported predictions: the JSONL file, resolved."""
     lines: int | None = spec(as_int, omit_none=True)
     """Imported predictions: how many predictions the file held."""
+    format: str | None = spec(as_text, omit_none=True)
+    """Imported predictions: the file's format (``jsonl``, ``lm-eval``, ``inspect``); absent
+    in runs imported before formats (read: ``jsonl``)."""
+    tool_task: str | None = spec(as_text, omit_none=True)
+    """Imported logs: the task's name in the other tool (lm-eval's from the file name,
+    inspect's from the log)."""
+    tool_model: str | None = spec(as_text, omit_none=True)
+    """Imported inspect logs: the model the log names."""
+    filter: str | None = spec(as_text, omit_none=True)
+    """Imported lm-eval logs: the filter whose answers were read."""
     extra: Mapping[str, Any] = _extra()
     """Fields this version does not know, kept for the round trip."""
 
@@ -172,6 +182,9 @@ class Manifest(JsonObject):
     """``data.examples_sha256``: a run resumes only on the same examples."""
     n_dataset_examples: int | None = spec(as_int, omit_none=True)
     """Imported predictions: how many examples the split has (the run may cover fewer)."""
+    not_covered: tuple[str, ...] | None = spec(as_string_list, omit_none=True)
+    """Imported predictions: the ids of the split's examples the file does not cover, in the
+    split's order; absent in runs imported before it was recorded."""
     decoding: Decoding | None = spec(nested(Decoding), omit_none=True)
     """Student runs: how the student decoded."""
     seed: int | None = spec(as_int, omit_none=True)

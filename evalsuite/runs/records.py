@@ -17,6 +17,7 @@ from evalsuite.runs.fields import (
     JsonObject,
     as_bool,
     as_int,
+    as_mapping,
     as_probability,
     as_probability_map,
     as_required_bool,
@@ -196,6 +197,10 @@ class Record(JsonObject):
     """Index in ``paths`` of the path the record reports."""
     socratic: tuple[SocraticStep, ...] | None = spec(list_of(SocraticStep), omit_none=True)
     """Socratic students: the chosen chain's sub-questions and answers."""
+    imported: Mapping[str, Any] | None = spec(as_mapping, omit_none=True)
+    """Runs imported from another tool's log: where the sample was (``format``, ``line``),
+    the tool's id (``doc_id``), what joined it (``joined_by``), the tool's ``filter``,
+    ``target`` and its own per-sample ``metrics``; absent otherwise."""
     extra: Mapping[str, Any] = _extra()
     """Fields this version does not know, kept for the round trip."""
 
