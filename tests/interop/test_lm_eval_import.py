@@ -245,3 +245,23 @@ def test_the_stored_fixture_is_what_lm_eval_writes(tmp_path):
     for name in ("arith", "nli"):
         (fresh,) = (tmp_path / name).glob("samples_*.jsonl")
         assert [json.loads(x) for x in fresh.read_text().splitlines()] == lm_eval_lines(name)
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [(("--filter", "x"), "--filter"), (("--label-map", "a=b"), "--label-map"),
+     (("--join", "text"), "--join")],
+)  # fmt: skip
+def test_log_options_are_refused_for_jsonl(tmp_path, cli, args, option):
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"id": "test-0", "prediction": "1"}\n')
+    result = cli("import-predictions", path, "--task", "arith", *args, "--out", tmp_path / "r")
+    assert result.code == 2 and not (tmp_path / "r").exists()
+    assert result.err == f"evalsuite: error: {option} applies to --from lm-eval or inspect\n"
+
+
+def test_a_bad_label_map_names_the_item(tmp_path, cli, nli12):
+    args = ["--task", "esnli", "--data-dir", nli12, "--label-map", "yes", "--out", tmp_path / "r"]
+    result = cli("import-predictions", lm_eval_file("nli"), "--from", "lm-eval", *args)
+    assert result.code == 2
+    assert result.err == "evalsuite: error: --label-map: expected CHOICE=LABEL, got 'yes'\n"
