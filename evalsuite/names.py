@@ -150,6 +150,7 @@ FAITHFULNESS_PROBES: Registry[str] = Registry(
         "filler": "filler",
         "token_perturbation": "token perturbation",
         "oracle": "oracle rationale",
+        "robustness": "robustness equivalence",
     },
 )
 """Faithfulness probes (``evalsuite probe --probe``): name -> how tables name it; what each

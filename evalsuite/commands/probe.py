@@ -6,6 +6,8 @@ early_answering: the first k steps of the rationale (sentences; one per equation
 answer marker, k = 0..n; corrupted_step: one step with a number or operator changed, after
 which the student continues; filler: "..." of the rationale's length; token_perturbation:
 --rate of the rationale's tokens replaced with random ones; oracle: the teacher's rationale.
+robustness (any student with a rationale, DSS and MI included; runs alone): inputs scored again
+with 10, 20 and 30 % of their tokens replaced: do label and rationale answer change together?
 
 CKPT is a checkpoint, or a scored run (its checkpoint, task and split). A probe that does not
 apply to the student's coupling (DSS and MI students decode their answer without the rationale)

@@ -33,7 +33,16 @@ def describe_probe_run(path: Path, summary: Mapping[str, Any]) -> list[str]:
              f"full-rationale accuracy {interval_text(summary['accuracy'])}"]  # fmt: skip
     for name, block in summary["probes"].items():
         label = PROBES[name].label
-        if block["kind"] == "curve":
+        if block["kind"] == "robustness":
+            for entry in block["rates"]:
+                phi = "n/a" if entry["phi"] is None else f"{entry['phi']:.3f}"
+                lines.append(
+                    f"  {label}, {entry['rate']:.0%} of input tokens replaced: labels changed "
+                    f"{interval_text(entry['label_changed'])}, rationale answers changed "
+                    f"{interval_text(entry['rationale_changed'])}, agreement "
+                    f"{interval_text(entry['agreement'])}, phi {phi} (n={entry['n']})"
+                )
+        elif block["kind"] == "curve":
             lines.append(f"  {label}: AOC {interval_text(block['aoc'])} "
                          f"over {block['n_examples']} examples")  # fmt: skip
         else:

@@ -16,6 +16,7 @@ from evalsuite.runs.fields import (
     JsonObject,
     as_bool,
     as_int,
+    as_number,
     as_required_text,
     as_string,
     as_text,
@@ -55,6 +56,14 @@ class Intervention(JsonObject):
     detail: str | None = spec(as_text, omit_none=True)
     """What the intervention changed (corrupted step: ``number 4 -> 7``; perturbation: how many
     tokens)."""
+    input: str | None = spec(as_text, omit_none=True)
+    """Robustness: the perturbed input the student was scored on (no prefix is forced)."""
+    rate: float | None = spec(as_number, omit_none=True)
+    """Robustness: the share of the input's tokens replaced."""
+    rationale_answer: str | None = spec(as_text, omit_none=True)
+    """Robustness: the answer the rationale states on the perturbed input."""
+    rationale_changed: bool | None = spec(as_bool, omit_none=True)
+    """Robustness: whether that differs from the rationale's answer on the original input."""
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Fields this version does not know, kept for the round trip."""
 

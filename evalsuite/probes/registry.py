@@ -26,7 +26,7 @@ from evalsuite.probes.steps import (
 )
 from evalsuite.registry import Registry
 
-__all__ = ["PROBES", "Planned", "Probe", "ProbeInput", "check_applies"]
+__all__ = ["PROBES", "Planned", "Probe", "ProbeInput", "check_applies", "forcing_plan"]
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,8 @@ class Probe:
 
     label: str
     couplings: tuple[str, ...]
-    plan: Callable[[ProbeInput], list[Planned]]
+    plan: Callable[[ProbeInput], list[Planned]] | None
+    """None: the probe forces nothing (robustness rescores perturbed inputs)."""
     summary: str
 
 
@@ -132,6 +133,7 @@ PROBES: Registry[Probe] = Registry(
             _LABEL["token_perturbation"], JOINT, _token_perturbation, "accuracy"
         ),
         "oracle": Probe(_LABEL["oracle"], JOINT, _oracle, "accuracy"),
+        "robustness": Probe(_LABEL["robustness"], ("joint", "separate"), None, "robustness"),
     },
 )
 """Probes by name (``evalsuite probe --probe NAME``), the names of
@@ -153,3 +155,11 @@ def check_applies(names: Sequence[str], coupling: str | None, *, what: str) -> N
                 f"probe '{name}' applies to {' or '.join(probe.couplings)} students only; "
                 f"{what} has coupling '{coupling}'"
             )
+
+
+def forcing_plan(name: str) -> Callable[[ProbeInput], list[Planned]]:
+    """The plan of a probe that forces prefixes (every probe but robustness)."""
+    plan = PROBES[name].plan
+    if plan is None:
+        raise UsageError(f"probe '{name}' forces no prefix; it runs alone (its own --out)")
+    return plan

@@ -11,6 +11,7 @@ as metrics.json.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,8 +24,10 @@ from evalsuite.errors import UsageError
 from evalsuite.example import Example
 from evalsuite.probes.forcing import ForcingStudent
 from evalsuite.probes.records import Intervention, with_interventions
-from evalsuite.probes.registry import PROBES, Planned, ProbeInput, check_applies
+from evalsuite.probes.registry import PROBES, Planned, ProbeInput, check_applies, forcing_plan
+from evalsuite.probes.robustness import ROBUSTNESS, ROBUSTNESS_RATES, robustness_batch
 from evalsuite.runs import Record
+from evalsuite.sandbox import Sandbox
 from evalsuite.scoring.decoding import DecodingConfig, batch_seed
 from evalsuite.tasks import Task
 from evalsuite.tasks.base import ANSWER_MARKER
@@ -166,7 +169,7 @@ def probe_batch(
                 vocabulary=forcing.vocabulary,
                 perturbation_rate=config.perturbation_rate,
             )
-            plans += [(len(records) - 1, name, p) for p in PROBES[name].plan(given)]
+            plans += [(len(records) - 1, name, p) for p in forcing_plan(name)(given)]
 
     answers: dict[int, tuple[str, str]] = {}
     for answer_now, limit in ((True, config.answer_tokens), (False, max_new_tokens)):
@@ -214,6 +217,16 @@ def probe_checkpoint(
         A probe the student's coupling does not allow (one line naming both), a student these
         probes cannot force, a broken checkpoint, or an ``out`` that is a different run.
     """
+    with contextlib.ExitStack() as resources:  # the sandbox of a mixed student's programs
+        return _probe(target, config, out, resources)
+
+
+def _probe(
+    target: str | os.PathLike[str],
+    config: ProbeConfig,
+    out: str | os.PathLike[str],
+    resources: contextlib.ExitStack,
+) -> ProbeResult:
     from evalsuite.checkpoint import TRAIN_MANIFEST, open_checkpoint
     from evalsuite.coupling import coupling_of_output
     from evalsuite.data import load_examples
@@ -222,9 +235,10 @@ def probe_checkpoint(
     from evalsuite.prompt_presets import FormatRequest
     from evalsuite.runs import MANIFEST, RunWriter, read_manifest
     from evalsuite.runs.origin import arith_config, data_block, run_manifest
+    from evalsuite.scoring.formats import get_format
     from evalsuite.scoring.plan import pending_batches, plan_batches
     from evalsuite.scoring.scorer import model_block, model_hash
-    from evalsuite.scoring.student import load_student, resolve_device
+    from evalsuite.scoring.student import Student, load_students, resolve_device
     from evalsuite.tasks import get_task
 
     # -- what to probe: a scored run names its checkpoint, task and split ---------------------
@@ -242,7 +256,12 @@ def probe_checkpoint(
     coupling = coupling_of_output(prompt.output)
     what = f"checkpoint {checkpoint} (recipe {prompt.recipe}, output {prompt.output})"
     check_applies(config.probes, coupling, what=what)
-    if prompt.output not in FORCEABLE_OUTPUTS:
+    rescoring = ROBUSTNESS in config.probes
+    if rescoring and len(config.probes) > 1:
+        raise UsageError(
+            f"--probe {ROBUSTNESS} rescores perturbed inputs and runs alone: give it its own --out"
+        )
+    if not rescoring and prompt.output not in FORCEABLE_OUTPUTS:
         raise UsageError(
             f"probe '{config.probes[0]}': {what} is two students; forcing a Socratic chain "
             "is not built yet"
@@ -262,9 +281,29 @@ def probe_checkpoint(
     ids = [e.id for e in examples]
 
     device = resolve_device(config.device)
-    student = load_student(checkpoint, device=device, max_input_length=prompt.max_input_length)
-    forcing = Seq2SeqForcing(student)
+    fmt = get_format(prompt, str(checkpoint))
+    student = load_students(
+        checkpoint,
+        socratic=fmt.two_students,
+        device=device,
+        max_input_length=prompt.max_input_length,
+    )
     max_new_tokens = config.max_new_tokens or prompt.max_target_length
+    decoding = DecodingConfig(max_new_tokens=max_new_tokens, seed=config.seed)
+    sandbox = resources.enter_context(Sandbox()) if rescoring and fmt.needs_sandbox else None
+
+    def probe(batch: list[Example]) -> list[Record]:
+        if rescoring:
+            return robustness_batch(
+                student, task, prompt, batch, rates=ROBUSTNESS_RATES, seed=config.seed,
+                decoding=decoding, max_new_tokens=max_new_tokens, sandbox=sandbox,
+            )  # fmt: skip
+        assert isinstance(student, Student)  # forcing applies to one-model students only
+        return probe_batch(
+            Seq2SeqForcing(student), task, prompt_prefix, batch, config,
+            max_new_tokens=max_new_tokens,
+        )  # fmt: skip
+
     lengths = student.input_lengths([prompt_prefix + e.input for e in examples])
     batches = plan_batches(lengths, batch_size=config.batch_size)
 
@@ -279,7 +318,7 @@ def probe_checkpoint(
         model=model_block(checkpoint, ckpt),
         model_hash=model_hash(checkpoint, ckpt),
         limit=config.limit,
-        decoding=DecodingConfig(max_new_tokens=max_new_tokens, seed=config.seed).to_dict(),
+        decoding=decoding.to_dict(),
         probe=config.block(source_run),
         seed=config.seed,
         batch_size=config.batch_size,
@@ -290,9 +329,7 @@ def probe_checkpoint(
     n_probed = 0
     for index in pending_batches(batches, ids, done):
         batch = [examples[i] for i in batches[index]]
-        records = probe_batch(
-            forcing, task, prompt_prefix, batch, config, max_new_tokens=max_new_tokens
-        )
+        records = probe(batch)
         writer.append(records)
         n_probed += len(records)
         if config.progress:

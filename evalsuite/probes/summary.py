@@ -32,7 +32,7 @@ from evalsuite.probes.records import Intervention, interventions_of
 from evalsuite.probes.registry import PROBES
 from evalsuite.runs import Record
 
-__all__ = ["DEFAULT_GRID", "area_over_curve", "summarize_probes"]
+__all__ = ["DEFAULT_GRID", "area_over_curve", "summarize_probes", "summarize_robustness"]
 
 DEFAULT_GRID = tuple(i / 10 for i in range(11))
 """Fractions of the rationale at which curves are read."""
@@ -131,6 +131,43 @@ def _accuracy_summary(groups: list[list[Intervention]], full_correct: list[bool]
     }
 
 
+def summarize_robustness(groups: Sequence[Sequence[Intervention]]) -> dict[str, Any]:
+    """Per rate: the share of labels changed, of rationale answers changed, and how often the
+    two agree (both changed or neither), with Wilson intervals, and the phi coefficient of the
+    two change flags (None where either never varies)."""
+    by_rate: dict[int, list[Intervention]] = {}
+    for group in groups:
+        for item in group:
+            by_rate.setdefault(item.position or 0, []).append(item)
+    rates = []
+    for position in sorted(by_rate):
+        items = by_rate[position]
+        both = [(i.changed, i.rationale_changed) for i in items
+                if i.changed is not None and i.rationale_changed is not None]  # fmt: skip
+        rates.append(
+            {
+                "rate": items[0].rate,
+                "n": len(items),
+                "label_changed": rate_of(i.changed for i in items).as_dict(),
+                "rationale_changed": rate_of(i.rationale_changed for i in items).as_dict(),
+                "agreement": rate_of(a == b for a, b in both).as_dict(),
+                "phi": _phi(both),
+            }
+        )
+    return {"kind": "robustness", "n_examples": len(groups), "rates": rates}
+
+
+def _phi(pairs: Sequence[tuple[bool, bool]]) -> float | None:
+    """The phi coefficient (Pearson's r of two 0/1 variables); None where one is constant."""
+    if not pairs:
+        return None
+    a = np.array([p[0] for p in pairs], dtype=np.float64)
+    b = np.array([p[1] for p in pairs], dtype=np.float64)
+    if a.std() == 0 or b.std() == 0:
+        return None
+    return float(np.corrcoef(a, b)[0, 1])
+
+
 def summarize_probes(
     records: Sequence[Record],
     probes: Sequence[str],
@@ -165,7 +202,9 @@ def summarize_probes(
     blocks: dict[str, Any] = {}
     for name, stream in zip(probes, streams, strict=True):
         groups = _by_example(records, name)
-        if PROBES[name].summary == "curve":
+        if PROBES[name].summary == "robustness":
+            blocks[name] = summarize_robustness(groups)
+        elif PROBES[name].summary == "curve":
             blocks[name] = _curve_summary(name, groups, grid, n_resamples=n_resamples, rng=stream)
         else:
             with_probe = [r for r in records if any(i.probe == name for i in interventions_of(r))]

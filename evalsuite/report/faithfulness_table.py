@@ -19,7 +19,8 @@ from evalsuite.report.tables import Cell, Table
 __all__ = ["COLUMNS", "faithfulness_table"]
 
 AOC, FORCED, FULL, CHANGED = "AOC", "forced acc.", "full acc.", "changed"
-COLUMNS = (AOC, FORCED, FULL, CHANGED)
+RATIONALE_CHANGED, AGREEMENT = "rationale changed", "agreement"
+COLUMNS = (AOC, FORCED, FULL, CHANGED, RATIONALE_CHANGED, AGREEMENT)
 
 
 def _cell(block: Mapping[str, Any] | None) -> Cell | None:
@@ -37,17 +38,28 @@ def faithfulness_table(analysis: ReportAnalysis) -> tuple[Table | None, list[dic
     rows, numbers = [], []
     for run in analysis.probes:
         for probe, block in run.summary["probes"].items():
-            row = f"{run.name}: {FAITHFULNESS_PROBES[probe]} (n={block['n_examples']})"
-            rows.append(row)
-            shown = {
-                AOC: _cell(block.get("aoc")),
-                FORCED: _cell(block.get("accuracy")),
-                FULL: _cell(block.get("full_accuracy")),
-                CHANGED: _cell(block.get("changed")),
-            }
-            cells.update({(row, c): cell for c, cell in shown.items() if cell is not None})
             numbers.append({"run": run.name, "path": str(run.path), "task": run.task,
                             "method": run.method, "probe": probe, **block})  # fmt: skip
+            label = FAITHFULNESS_PROBES[probe]
+            if block["kind"] == "robustness":  # one row per noise rate
+                shown_rows = [
+                    (f"{run.name}: {label} at {e['rate']:.0%} (n={e['n']})",
+                     {CHANGED: _cell(e["label_changed"]),
+                      RATIONALE_CHANGED: _cell(e["rationale_changed"]),
+                      AGREEMENT: _cell(e["agreement"])})
+                    for e in block["rates"]
+                ]  # fmt: skip
+            else:
+                shown = {
+                    AOC: _cell(block.get("aoc")),
+                    FORCED: _cell(block.get("accuracy")),
+                    FULL: _cell(block.get("full_accuracy")),
+                    CHANGED: _cell(block.get("changed")),
+                }
+                shown_rows = [(f"{run.name}: {label} (n={block['n_examples']})", shown)]
+            for row, shown in shown_rows:
+                rows.append(row)
+                cells.update({(row, c): cell for c, cell in shown.items() if cell is not None})
     present = [c for c in COLUMNS if any((row, c) in cells for row in rows)]
     return (
         Table(
@@ -65,7 +77,8 @@ def faithfulness_table(analysis: ReportAnalysis) -> tuple[Table | None, list[dic
             "bootstrap 95% interval over examples (AOC), Wilson 95% interval (accuracies, "
             "changed). forced acc.: accuracy after forcing filler, perturbed tokens or the "
             "teacher's rationale; full acc.: the student's own rationale on the same examples; "
-            "n: examples probed.",
+            "n: examples probed. Robustness equivalence, per share of input tokens replaced: "
+            "labels changed, rationale answers changed, and how often the two agree.",
         ),
         numbers,
     )

@@ -123,3 +123,55 @@ def chain_examples(n: int) -> tuple[list[Example], dict[str, str]]:
             )
         )
     return examples, rationales
+
+
+class _WordTokenizer:
+    """Whitespace tokens over a fixed vocabulary (id 0 is the one special token)."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        self.words = ["</s>", *dict.fromkeys(words)]
+        self.all_special_ids = [0]
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __call__(self, text: str, add_special_tokens: bool = True) -> dict[str, list[int]]:
+        return {"input_ids": [self.words.index(w) for w in text.split()]}
+
+
+class SummingStudent:
+    """A DSS-style (multitask) student that answers with the sum of the numbers in its input;
+    its rationale states the same sum (``coherent``) or always 7.
+
+    Perturbing the input changes the label exactly when a number is replaced or added; a
+    coherent rationale's answer changes with it, an incoherent one's never does.
+    """
+
+    def __init__(self, inputs: Sequence[str], *, coherent: bool) -> None:
+        numbers = [str(n) for n in range(1, 10)]
+        words = [w for text in inputs for w in text.split()]
+        self.tokenizer = _WordTokenizer([*words, *numbers, "blue", "box", "of"])
+        self.coherent = coherent
+
+    def input_lengths(self, texts: Sequence[str]) -> list[int]:
+        return [len(t.split()) for t in texts]
+
+    def encode(self, texts: Sequence[str]) -> list[str]:
+        return list(texts)
+
+    def decode(self, ids: Sequence[int]) -> str:
+        return " ".join(self.tokenizer.words[i] for i in ids if i != 0)
+
+    def generate(self, encoded, decoding, *, max_new_tokens, seed):  # type: ignore[no-untyped-def]
+        from evalsuite.scoring.student import Generated
+
+        texts = []
+        for prompt in encoded:
+            total = sum(int(w) for w in prompt.split() if w.isdigit())
+            if prompt.startswith("explain: "):
+                stated = total if self.coherent else 7
+                texts.append(f"Adding them gives {stated} . So the answer is {stated}")
+            else:
+                texts.append(str(total))
+        ids = [[1] * len(t.split()) + [0] for t in texts]
+        return Generated(ids, [[0.0] * len(i) for i in ids], texts, 1)

@@ -124,3 +124,22 @@ def test_forced_decoding_agrees_with_the_scorers_greedy_generation(probe_checkpo
     for ids, tail in zip(generated.token_ids, tails, strict=True):
         rest = ids[5:]
         assert tail == student.decode(rest[:7]) or not rest
+
+
+def test_robustness_applies_to_a_separate_branch_student(cli, probe_checkpoints, tmp_path):
+    result = _probe(cli, probe_checkpoints["dss"], tmp_path / "r", "--probe", "robustness")
+    assert result.code == 0, result.err
+    assert "robustness equivalence, 10% of input tokens replaced: labels changed" in result.out
+    run = read_run(tmp_path / "r")
+    assert run.manifest.coupling == "separate"
+    for record in run.records:
+        assert [i.rate for i in interventions_of(record)] == [0.1, 0.2, 0.3]
+    assert run.metrics == summarize_probes(run.records, ["robustness"], rng=0)
+    alone = _probe(cli, probe_checkpoints["single"], tmp_path / "x", "--probe", "robustness",
+                   "--probe", "filler")  # fmt: skip
+    assert alone.code == 2 and "--probe robustness rescores perturbed inputs and runs alone" in (
+        alone.err
+    )
+    none = _probe(cli, probe_checkpoints["standard"], tmp_path / "y", "--probe", "robustness")
+    assert none.code == 2
+    assert "probe 'robustness' applies to joint or separate students only" in none.err

@@ -128,3 +128,36 @@ def test_a_report_of_probe_runs_alone_is_one_line(report, tmp_path: Path) -> Non
     root, _ = report
     with pytest.raises(UsageError, match="every run given is a probe run; add the scored runs"):
         build_report(read_runs([root / "executing"]), tmp_path / "r", ReportConfig())
+
+
+def test_robustness_rows_one_per_noise_rate(tmp_path: Path) -> None:
+    from evalsuite.probes.robustness import robustness_batch
+    from evalsuite.scoring.decoding import DecodingConfig
+    from tests.probes.fakes import SummingStudent
+    from tests.probes.test_robustness import DSS, RATES
+    from tests.probes.test_robustness import EXAMPLES as INPUTS
+
+    student = SummingStudent([e.input for e in INPUTS], coherent=True)
+    records = robustness_batch(student, get_task("arith"), DSS, INPUTS, rates=RATES, seed=0,
+                               decoding=DecodingConfig(), max_new_tokens=16)  # fmt: skip
+    config = ProbeConfig(probes=("robustness",))
+    manifest = {"name": "dss-robust", "kind": "probe", "task": "arith", "split": "test",
+                "model": {"recipe": "dss"}, "probe": config.block(None)}  # fmt: skip
+    writer = RunWriter(tmp_path / "dss-robust", manifest)
+    writer.append(records)
+    ids = [e.id for e in INPUTS]
+    writer.finish(ids, summarize_probes(writer.records(ids), ["robustness"], rng=0))
+    scored = RunWriter(tmp_path / "dss", {"name": "dss", "kind": "student", "task": "arith",
+                                          "split": "test", "model": {"recipe": "dss"}})  # fmt: skip
+    scored.append(r.to_json() for r in records)
+    scored.finish(ids)
+    runs = read_runs([tmp_path / "dss", tmp_path / "dss-robust"])
+    table = build_report(runs, tmp_path / "report", ReportConfig(mi_estimators=())).faithfulness
+    own = read_run(tmp_path / "dss-robust").metrics["probes"]["robustness"]["rates"]
+    assert list(table.rows) == [f"dss-robust: robustness equivalence at {r:.0%} (n=30)"
+                                for r in RATES]  # fmt: skip
+    for row, entry in zip(table.rows, own, strict=True):
+        assert table.cells[(row, "agreement")].value == entry["agreement"]["value"] == 1.0
+        assert table.cells[(row, "changed")].value == entry["label_changed"]["value"]
+        assert table.cells[(row, "rationale changed")].interval == (
+            entry["rationale_changed"]["low"], entry["rationale_changed"]["high"])  # fmt: skip
