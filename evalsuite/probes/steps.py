@@ -31,6 +31,7 @@ _EQUATION_RESULT = re.compile(r"=\s*-?\d+(?:\.\d+)?\b[.,;]?")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w]|\.\d)")
 _OPERATOR = re.compile(r"(?<=[\d\s)])[-+*/](?=[\s\d(])")
 _SWAPPED_OPERATOR = {"+": "-", "-": "+", "*": "/", "/": "*"}
+_NEGATION = re.compile(r"\b(is|are|was|were|can|does|do|did) not\b|\b(is|are|was|were|can)\b")
 
 
 def split_steps(rationale: str) -> list[str]:
@@ -73,25 +74,36 @@ def corrupt_step(step: str, rng: RandomState = None) -> Corruption | None:
     """``step`` with one number or operator changed, chosen uniformly among them with ``rng``.
 
     A number becomes a different number (plus or minus 1 to 9, never itself; whole numbers
-    stay whole); an operator is swapped (``+`` and ``-``, ``*`` and ``/``). None when the step
-    holds neither (a step of prose has no rule-based corruption).
+    stay whole); an operator is swapped (``+`` and ``-``, ``*`` and ``/``). A step of prose,
+    with neither, has the polarity of one verb flipped instead (``is`` and ``is not``, also
+    ``are``, ``was``, ``were``, ``can``; ``does not``/``do not``/``did not`` lose the ``not``).
+    None when the step offers none of these.
 
     Examples
     --------
     >>> c = corrupt_step("So 3 * 4 = 12.", rng=0)
     >>> c.text != "So 3 * 4 = 12." and c.kind in ("number", "operator")
     True
-    >>> corrupt_step("The cat is red.", rng=0) is None
+    >>> corrupt_step("The cat is red.", rng=0).text
+    'The cat is not red.'
+    >>> corrupt_step("A dog does not sit.", rng=0).text
+    'A dog does sit.'
+    >>> corrupt_step("Cats sleep.", rng=0) is None
     True
     """
     generator = as_generator(rng)
     sites = [("number", m) for m in _NUMBER.finditer(step)]
     sites += [("operator", m) for m in _OPERATOR.finditer(step)]
+    if not sites:  # prose: flip the polarity of one verb instead
+        sites = [("negation", m) for m in _NEGATION.finditer(step)]
     if not sites:
         return None
     kind, match = sites[int(generator.integers(len(sites)))]
     original = match.group(0)
-    if kind == "operator":
+    if kind == "negation":
+        negated = match.group(1)
+        replacement = negated if negated else f"{original} not"
+    elif kind == "operator":
         replacement = _SWAPPED_OPERATOR[original]
     else:
         offset = int(generator.integers(1, 10)) * (1 if generator.random() < 0.5 else -1)

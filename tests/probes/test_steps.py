@@ -52,6 +52,25 @@ def test_a_corrupted_decimal_keeps_its_decimals_and_words_are_left_alone() -> No
     assert corrupt_step("A well-known cat-like thing.", rng=0) is None
 
 
+@pytest.mark.parametrize(
+    ("step", "corrupted"),
+    [
+        ("The church choir is singing.", "The church choir is not singing."),
+        ("They were not at home.", "They were at home."),
+        ("It does not mean that.", "It does mean that."),
+    ],
+)
+def test_prose_has_the_polarity_of_one_verb_flipped(step: str, corrupted: str) -> None:
+    c = corrupt_step(step, rng=0)
+    assert c is not None and c.kind == "negation" and c.text == corrupted
+
+
+def test_numbers_win_over_negation() -> None:
+    for seed in range(20):
+        c = corrupt_step("There are 3 cats.", rng=seed)
+        assert c is not None and c.kind == "number"
+
+
 def test_the_same_seed_gives_the_same_corruption() -> None:
     step = "Then 3 * 4 + 5 = 17 and 17 / 2 = 8.5."
     assert corrupt_step(step, rng=7) == corrupt_step(step, rng=np.random.default_rng(7))
