@@ -19,6 +19,7 @@ from evalsuite.commands import (
     report,
     sandbox,
     score,
+    sweep,
     train,
 )
 
@@ -38,6 +39,7 @@ COMMANDS = (
     mi,
     report,
     demo,
+    sweep,
     data,
     sandbox,
 )

@@ -175,13 +175,22 @@ def plot_smooth_reliability_diagram(
 
 
 def save_figure(
-    fig: Figure, stem: str | os.PathLike[str], *, formats: tuple[str, ...] = FIGURE_FORMATS
+    fig: Figure,
+    stem: str | os.PathLike[str],
+    *,
+    formats: tuple[str, ...] = FIGURE_FORMATS,
+    metadata: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[Path]:
-    """Write ``stem.png`` and ``stem.pdf`` (or ``formats``), each atomically; return the paths."""
+    """Write ``stem.png`` and ``stem.pdf`` (or ``formats``), each atomically; return the paths.
+
+    ``metadata`` maps a format to the metadata ``savefig`` writes into that file (a PNG takes
+    any text key; a PDF only its standard ones).
+    """
     paths = []
     for fmt in formats:
         buffer = io.BytesIO()
-        fig.savefig(buffer, format=fmt, dpi=150)
+        extra = (metadata or {}).get(fmt)
+        fig.savefig(buffer, format=fmt, dpi=150, metadata=dict(extra) if extra else None)
         path = Path(f"{os.fspath(stem)}.{fmt}")
         atomic_write_bytes(path, buffer.getvalue())
         paths.append(path)
