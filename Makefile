@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 SRC    := evalsuite trainers
 CHECKED := $(SRC) tests bench app.py
 
-.PHONY: demo test lint bench e2e clean
+.PHONY: demo demo-sweep test lint bench e2e clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,6 +16,15 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(VENV)/bin/evalsuite demo
+
+# Both sweep experiments, small: standard vs dss at 3 training fractions, then at 3 levels of
+# teacher label noise. Both train on the teacher's labels (at noise 0 they equal the gold ones)
+# in one --work, so the two sweeps share their fraction-1, noise-0 students.
+SWEEP := $(VENV)/bin/evalsuite sweep --recipes standard,dss --label-source teacher \
+	--max-steps 400 --arith n_train=10000,n_test=300 --work runs/demo-sweep
+demo-sweep: $(STAMP)
+	$(SWEEP) --fractions 0.1,0.3,1 --out reports/demo-sweep/fraction
+	$(SWEEP) --noise 0,0.2,0.4 --out reports/demo-sweep/noise
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(CHECKED)

@@ -165,6 +165,7 @@ def build_report(
         the error is the only line a failed report prints.
     """
     from evalsuite.report.figures import write_report_figures
+    from evalsuite.report.findings import comparison_findings
 
     config = config or ReportConfig()
     say = progress or (lambda _: None)
@@ -209,6 +210,9 @@ def build_report(
         },
         "warnings": analysis.extraction_warnings,
         "comparisons": analysis.comparisons,
+        "findings": comparison_findings(
+            analysis.comparisons, baseline=config.baseline, alpha=config.alpha
+        ),
         **{name: numbers for name, (_, numbers) in built.items()},
         "summaries": analysis.summaries,
     }

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Verdict", "findings_sentence", "verdict_of", "verdicts_from_comparisons"]
+__all__ = ["Verdict", "comparison_findings", "findings_sentence", "verdict_of"]
 
 
 @dataclass(frozen=True)
@@ -83,11 +83,23 @@ def verdict_of(comparison: Mapping[str, Any], alpha: float) -> Verdict:
     return Verdict(c["method"], float(c["difference"]), bool(c["significant"]) or worse)
 
 
-def verdicts_from_comparisons(
-    comparisons: Sequence[Mapping[str, Any]], alpha: float
-) -> dict[str, list[Verdict]]:
-    """The main report's ``comparisons`` as verdicts (:func:`verdict_of`), by task in order."""
+def comparison_findings(
+    comparisons: Sequence[Mapping[str, Any]], *, baseline: str | None, alpha: float
+) -> list[str]:
+    """The main report's findings (report.json's ``findings``): one sentence per task, in the
+    order its ``comparisons`` name the tasks, saying which methods differ significantly from
+    ``baseline`` there (:func:`verdict_of`, :func:`findings_sentence`); none without a baseline.
+
+    Examples
+    --------
+    >>> c = {"task": "arith", "method": "dss", "test": "mcnemar", "difference": 0.3,
+    ...      "p_value": 0.001, "significant": True}
+    >>> comparison_findings([c], baseline="standard", alpha=0.05)
+    ['On arith, significantly better than standard: dss (+30.0 points).']
+    """
+    if baseline is None:
+        return []
     by_task: dict[str, list[Verdict]] = {}
     for c in comparisons:
         by_task.setdefault(c["task"], []).append(verdict_of(c, alpha))
-    return by_task
+    return [findings_sentence(f"On {task}", baseline, v) for task, v in by_task.items()]

@@ -11,6 +11,7 @@ from typing import Any
 
 from evalsuite.formatting import interval_text, p_value_text
 from evalsuite.names import CONFIDENCE_VARIANTS, TEST_LABELS
+from evalsuite.report.findings import verdict_of
 from evalsuite.report.tables import Table, markdown_escape, render_markdown
 
 __all__ = ["significance_line", "summary_markdown"]
@@ -31,6 +32,13 @@ def confidence_label(variant: str) -> str:
     """``answer (answer confidence, P(answer tokens | input, rationale))``: which record
     confidence the calibration numbers use, for the report's options line."""
     return f"{variant} ({CONFIDENCE_VARIANTS[variant]})"
+
+
+_VERDICT_WORDS = {
+    "better": "significantly better",
+    "worse": "significantly worse",
+    "no difference": "no significant difference",
+}
 
 
 def significance_line(comparison: Mapping[str, Any], alpha: float) -> str:
@@ -59,12 +67,7 @@ def significance_line(comparison: Mapping[str, Any], alpha: float) -> str:
     if c["test"] is None:
         return f"{head}: {md(c['note'])}."
     diff = 100 * c["difference"]
-    if c["significant"]:
-        verdict = "significantly better"
-    elif c["p_value"] < alpha and diff < 0:
-        verdict = "significantly worse"
-    else:
-        verdict = "no significant difference"
+    verdict = _VERDICT_WORDS[verdict_of(c, alpha).outcome]
     interval = (
         ""
         if c["low"] is None
@@ -119,6 +122,9 @@ def summary_markdown(
             elif not comparisons:
                 lines += [f"No other method shares a task with {config['baseline']}.", ""]
             else:
+                lines += [f"{sentence}" for sentence in document.get("findings", [])] + [""]
+                lines += ["In detail (each verdict is its test's p-value at alpha; the "
+                          "Holm-adjusted p-values are given beside it):", ""]  # fmt: skip
                 lines += [significance_line(c, config["alpha"]) for c in comparisons] + [""]
     if not document["mi"]["estimates"]:
         lines += [

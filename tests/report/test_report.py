@@ -472,3 +472,32 @@ def test_mi_skips_a_run_without_complete_pairs_with_a_clear_reason(tmp_path: Pat
         "representations.npz: 0 complete examples (40 without a finite 'label_repr' or "
         "'rationale_repr'); mutual information needs at least 10"
     )
+
+
+def test_the_findings_say_which_differences_are_significant_from_the_numbers(
+    report: Path,
+) -> None:
+    """Known by hand: on arith dss (160 vs 100 right of 200), the teacher (150) and gpt (120)
+    beat standard, single (100) ties it; on svamp dss's seeds (mean 65.0 %) beat standard's
+    (42.5 %)."""
+    document = json.loads((report / "report.json").read_text())
+    arith, svamp = document["findings"]
+    assert arith.startswith("On arith, significantly better than standard: dss (+30.0 points)")
+    assert "no significant difference from standard: single (+0.0 points)" in arith
+    assert svamp == "On svamp, significantly better than standard: dss (+22.5 points)."
+    # every method the sentences call better is one its comparison marks significant, and back
+    for c in document["comparisons"]:
+        sentence = arith if c["task"] == "arith" else svamp
+        better = sentence.split("; ")[0]
+        assert (f" {c['method']} (" in better or f": {c['method']} (" in better) == c[
+            "significant"
+        ], (c["method"], sentence)
+    summary = (report / "summary.md").read_text()
+    assert arith in summary and svamp in summary
+
+
+def test_no_baseline_no_findings(runs: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "plain"
+    build_report(read_runs([runs["dss"], runs["standard"]]), out, ReportConfig(figures=False,
+                 mi_estimators=()))  # fmt: skip
+    assert json.loads((out / "report.json").read_text())["findings"] == []
