@@ -192,12 +192,12 @@ class Trainer:
     --eval-every says otherwise, so a point's time goes into training."""
 
     def config(self, config: SweepConfig, point: SweepPoint) -> Any:
+        from dataclasses import replace
+
         from trainers.config import make_config
 
-        options = dict(config.train_options)
-        options.setdefault("eval_every", options.get("max_steps"))
-        return make_config(
-            **options,
+        training = make_config(
+            **config.train_options,
             recipe=point.recipe,
             task=config.task,
             data_dir=config.data_dir,
@@ -207,6 +207,9 @@ class Trainer:
             seed=point.seed,
             arith=config.arith_at(point.noise),
         )
+        if "eval_every" in config.train_options:
+            return training
+        return replace(training, eval_every=training.max_steps)
 
     def claim(self, config: SweepConfig, point: SweepPoint) -> bool:
         from trainers.checkpointing import claim_output

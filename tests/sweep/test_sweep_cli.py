@@ -186,3 +186,21 @@ def test_an_out_that_is_not_a_report_is_refused_before_training(cli, tmp_path: P
     result = cli("sweep", "--work", tmp_path / "work", "--out", out)
     assert result.code == 2 and "is not a report (no report.json)" in result.err
     assert not (tmp_path / "work").exists() and (out / "mine.txt").read_text() == "keep me"
+
+
+def test_each_point_trains_with_its_coordinates_and_evaluates_once_at_the_end() -> None:
+    from evalsuite.cli import build_parser
+    from evalsuite.commands.sweep import Trainer, config_from
+    from evalsuite.sweep import SweepPoint
+    from trainers.config import TINY_DEFAULTS
+
+    args = build_parser().parse_args(["sweep", "--fractions", "0.5", "--noise", "0,0.2"])
+    config = config_from(args)
+    training = Trainer().config(config, SweepPoint("dss", 0.5, 0.2, 3))
+    assert training.max_steps == TINY_DEFAULTS["max_steps"] == training.eval_every
+    assert (training.recipe, training.train_fraction, training.seed) == ("dss", 0.5, 3)
+    assert training.label_source == "teacher" and training.arith.label_noise == 0.2
+    assert training.arith.rationale_noise == 0.0
+    assert Path(training.out) == Path("runs/sweep/ckpt/dss-f0.5-n0.2-s3")
+    every = config_from(build_parser().parse_args(["sweep", "--eval-every", "7"]))
+    assert Trainer().config(every, SweepPoint("standard", 1.0, 0.0, 0)).eval_every == 7
