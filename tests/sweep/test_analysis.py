@@ -12,7 +12,7 @@ from evalsuite.report.tables import render_latex, render_markdown
 from evalsuite.sweep import SweepConfig, SweepPoint, plan_points
 from evalsuite.sweep.analysis import summarize_sweep
 from evalsuite.sweep.figure import plot_sweep, plotted_points
-from evalsuite.sweep.report import findings
+from evalsuite.sweep.report import findings, trend
 from evalsuite.sweep.run import PointRun
 from evalsuite.sweep.table import WORSE_MARK, sweep_tables
 from tests.metrics.runs import record, write_run
@@ -106,6 +106,10 @@ def test_a_significantly_worse_recipe_is_marked_and_the_figure_draws_every_cell(
     assert findings(result)[0] == (
         "At fraction 0.5, significantly worse than standard: dss (-90.0 points)."
     )
+    assert trend(result) == [
+        "From fraction 0.5 to 1: standard 100.0 % -> 100.0 % (+0.0 points); "
+        "dss 10.0 % -> 10.0 % (+0.0 points)."
+    ]
 
     points = plotted_points(plot_sweep(result))
     by_label = {s["label"]: s for s in points["accuracy"]}
@@ -135,3 +139,18 @@ def test_noise_sweeps_train_on_the_teachers_labels_with_the_noise_where_asked() 
     assert both.arith_at(0.4).rationale_noise == 0.4
     clean = SweepConfig(recipes=("standard",), fractions=(0.5, 1.0))
     assert clean.labels == "gold" and clean.axis == "fraction"
+
+
+def test_the_noise_trend_says_how_much_each_recipe_loses(tmp_path: Path) -> None:
+    config = SweepConfig(recipes=("standard", "dss"), noises=(0.0, 0.2, 0.4), test="mcnemar")
+    right = {("standard", 0.0): 16, ("standard", 0.2): 12, ("standard", 0.4): 8,
+             ("dss", 0.0): 17, ("dss", 0.2): 16, ("dss", 0.4): 15}  # fmt: skip
+    runs = []
+    for point in plan_points(config):
+        k = right[(point.recipe, point.noise)]
+        records = [record(i, gold=str(i), correct=i < k) for i in range(N)]
+        runs.append(PointRun(point, tmp_path, write_run(tmp_path / point.name, records), False))
+    assert trend(summarize_sweep(config, runs)) == [
+        "From noise 0 to 0.4: standard 80.0 % -> 40.0 % (-40.0 points); "
+        "dss 85.0 % -> 75.0 % (-10.0 points)."
+    ]

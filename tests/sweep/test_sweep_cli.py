@@ -70,6 +70,10 @@ def test_report_json_holds_each_runs_own_accuracy(swept) -> None:
         )
         assert test["baseline"] == "standard" and test["difference"] == pytest.approx(difference)
         assert cells[("standard", fraction)]["versus_baseline"] is None
+    (trend,) = document["trend"]
+    for recipe in RECIPES:
+        first, last = (100 * _run_accuracy(work, recipe, f)["value"] for f in FRACTIONS)
+        assert f"{recipe} {first:.1f} % -> {last:.1f} % ({last - first:+.1f} points)" in trend
     for point in document["points"]:
         assert point["records_sha256"] == file_sha256(Path(point["run"]) / "records.jsonl")
 
