@@ -17,7 +17,14 @@ from typing import Any
 
 from evalsuite.errors import DataError
 
-__all__ = ["RESUME_STATE", "has_safetensors", "load_pretrained", "quiet_transformers"]
+__all__ = [
+    "RESUME_STATE",
+    "has_safetensors",
+    "is_encoder_decoder",
+    "load_pretrained",
+    "load_student_model",
+    "quiet_transformers",
+]
 
 RESUME_STATE = "resume state"
 """``what`` of a training state's weights: no ``evalsuite convert`` hint (training writes it)."""
@@ -113,3 +120,34 @@ def load_pretrained(
                 f"{kind.replace('_keys', '')} tensors, e.g. {keys[0]})"
             )
     return model
+
+
+def is_encoder_decoder(path: str | os.PathLike[str], *, what: str) -> bool:
+    """Whether the model saved at ``path`` is an encoder-decoder (else a causal LM), from its
+    config.json.
+
+    Raises
+    ------
+    DataError
+        One line naming ``path`` when config.json cannot be read.
+    """
+    from transformers import AutoConfig
+
+    try:
+        with quiet_transformers():
+            config = AutoConfig.from_pretrained(
+                path, local_files_only=True, trust_remote_code=False
+            )
+    except (OSError, ValueError, KeyError) as err:
+        raise DataError(f"{what} {path}: cannot read config.json ({_first_line(err)})") from None
+    return bool(getattr(config, "is_encoder_decoder", False))
+
+
+def load_student_model(path: str | os.PathLike[str], *, what: str, **options: Any) -> Any:
+    """A student's model, seq2seq or causal as its config.json says (:func:`load_pretrained`)."""
+    from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
+
+    # Missing weights are named before an unreadable config (load_pretrained checks them first).
+    seq2seq = not has_safetensors(path) or is_encoder_decoder(path, what=what)
+    model_class = AutoModelForSeq2SeqLM if seq2seq else AutoModelForCausalLM
+    return load_pretrained(model_class, path, what=what, **options)

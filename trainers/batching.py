@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from evalsuite.scoring.causal_student import causal_prompt_ids, causal_target_ids
 from trainers.losses import IGNORE_INDEX
 
 __all__ = [
@@ -61,14 +62,23 @@ def encode_pairs(
     *,
     max_input_length: int,
     max_target_length: int,
+    causal: bool = False,
 ) -> EncodedSplit:
-    """Tokenise every branch's sources and targets, truncated as the DSS release does."""
+    """Tokenise every branch's sources and targets, truncated as the DSS release does.
+
+    ``causal``: for a decoder-only student, tokenised as its scorer tokenises them
+    (:mod:`evalsuite.scoring.causal_student`: targets end with EOS whatever the tokenizer does).
+    """
     branches = list(pairs[0]) if pairs else []
     sources: dict[str, list[list[int]]] = {}
     targets: dict[str, list[list[int]]] = {}
     for branch in branches:
         src = [p[branch].source for p in pairs]
         tgt = [p[branch].target for p in pairs]
+        if causal:
+            sources[branch] = causal_prompt_ids(tokenizer, src, max_length=max_input_length)
+            targets[branch] = causal_target_ids(tokenizer, tgt, max_length=max_target_length)
+            continue
         sources[branch] = tokenizer(src, max_length=max_input_length, truncation=True)["input_ids"]
         targets[branch] = tokenizer(text_target=tgt, max_length=max_target_length, truncation=True)[
             "input_ids"

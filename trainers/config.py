@@ -17,7 +17,7 @@ from evalsuite.data import ArithConfig
 from evalsuite.errors import UsageError
 from evalsuite.names import RECIPES
 from evalsuite.tasks import get_task
-from trainers.student import TinyStudentConfig
+from trainers.student import TINY_MODELS, TinyStudentConfig
 
 __all__ = [
     "DEFAULT_TINY",
@@ -80,7 +80,8 @@ class TrainConfig:
     out : str
         The checkpoint directory; an existing one is resumed (same config) or refused.
     model : str
-        ``"tiny"`` (a small T5 built from ``tiny``) or a local Hugging Face T5 checkpoint.
+        ``"tiny"`` (a small T5 built from ``tiny``), ``"tiny-gpt2"`` or ``"tiny-llama"`` (small
+        causal LMs built from it), or a local Hugging Face checkpoint (seq2seq or causal).
     label_source : {"gold", "teacher"}
         Train on the gold labels or on the teacher's (standard distillation).
     train_fraction : float
@@ -142,10 +143,11 @@ class TrainConfig:
         _choice("label_source", self.label_source, LABEL_SOURCES)
         _choice("mi_variant", self.mi_variant, MI_VARIANTS)
         _choice("device", self.device, DEVICES)
-        if self.model != "tiny" and not Path(self.model).is_dir():
+        if self.model not in TINY_MODELS and not Path(self.model).is_dir():
             raise UsageError(
-                f"--model {self.model}: not a local checkpoint directory "
-                "(pass tiny, or a directory written by save_pretrained; nothing is downloaded)"
+                f"--model {self.model}: not a local checkpoint directory (pass "
+                f"{', '.join(TINY_MODELS)}, or a directory written by save_pretrained; "
+                "nothing is downloaded)"
             )
         for name in (
             "max_steps",
@@ -218,7 +220,7 @@ def make_config(**options: Any) -> TrainConfig:
     if unknown:
         raise UsageError(f"unknown training option(s): {', '.join(unknown)}")
     given = {key: value for key, value in options.items() if value is not None}
-    defaults = TINY_DEFAULTS if given.get("model", "tiny") == "tiny" else PRETRAINED_DEFAULTS
+    defaults = TINY_DEFAULTS if given.get("model", "tiny") in TINY_MODELS else PRETRAINED_DEFAULTS
     out = given.get("out")
     if isinstance(out, os.PathLike):
         given["out"] = os.fspath(out)

@@ -14,11 +14,16 @@ from typing import Any
 import torch
 
 from evalsuite.example import Example
+from evalsuite.scoring.decoding import DecodingConfig
+from evalsuite.scoring.student import make_student
 from trainers.batching import EncodedSplit, collate
 from trainers.distributed import Distributed, all_reduce_sum
 from trainers.recipes import Recipe, RecipeModule, token_counts
 
 __all__ = ["LabelAccuracy", "decode_labels", "label_accuracy", "validation_loss"]
+
+GREEDY = DecodingConfig()
+"""Validation decodes greedily: one path, no beams."""
 
 _ONE_PROCESS = Distributed(rank=0, world_size=1, device=torch.device("cpu"))
 
@@ -56,30 +61,21 @@ def decode_labels(
 ) -> list[str]:
     """Greedy generations of the label branch, in the order of ``examples``.
 
-    Examples are batched in order of input length so that little padding is decoded.
+    Decoded by the scorer's own generate (:class:`evalsuite.scoring.student.Student`), so the
+    checkpoint kept as best is judged on what ``evalsuite score`` will read: for a causal
+    student, the continuation alone, never the prompt decoded into the answer. Examples are
+    batched in order of input length so that little padding is decoded.
     """
     was_training = _eval_mode(model)
+    student = make_student(model, tokenizer, device=device, max_input_length=max_input_length)
     sources = [recipe.label_source(e) for e in examples]
     order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
     texts: list[str] = [""] * len(sources)
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]
-        encoded = tokenizer(
-            [sources[i] for i in chunk],
-            max_length=max_input_length,
-            truncation=True,
-            padding=True,
-            return_tensors="pt",
-        ).to(device)
-        generated = model.generate(
-            input_ids=encoded["input_ids"],
-            attention_mask=encoded["attention_mask"],
-            max_new_tokens=max_new_tokens,
-            do_sample=False,
-            num_beams=1,
-        )
-        decoded = tokenizer.batch_decode(generated, skip_special_tokens=True)
-        for i, text in zip(chunk, decoded, strict=True):
+        encoded = student.encode([sources[i] for i in chunk])
+        generated = student.generate(encoded, GREEDY, max_new_tokens=max_new_tokens, seed=0)
+        for i, text in zip(chunk, generated.texts, strict=True):
             texts[i] = text
     model.train(was_training)
     return texts

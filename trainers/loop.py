@@ -20,8 +20,9 @@ from tqdm import tqdm
 
 from evalsuite.errors import UsageError
 from evalsuite.io import atomic_write_json
-from evalsuite.model_loading import RESUME_STATE, load_pretrained
+from evalsuite.model_loading import RESUME_STATE
 from evalsuite.provenance import now_iso
+from evalsuite.scoring.causal_student import ensure_pad_token
 from evalsuite.tasks import ANSWER_MARKER, get_task
 from trainers.batching import EncodedSplit, batch_indices, collate, encode_pairs, shard
 from trainers.checkpointing import (
@@ -117,13 +118,14 @@ def _student(
     Rank 0 trains or copies the tokenizer into ``out`` first and every process loads that one,
     so all processes share exactly one vocabulary.
     """
-    from transformers import AutoTokenizer, T5ForConditionalGeneration
+    from transformers import AutoTokenizer
 
-    from trainers.student import load_student, tiny_model, train_tokenizer
+    from evalsuite.model_loading import load_student_model
+    from trainers.student import TINY_MODELS, load_student, tiny_model, train_tokenizer
 
     pretrained = None
     if ctx.is_main and not (out / "tokenizer_config.json").is_file():
-        if config.model == "tiny":
+        if config.model in TINY_MODELS:
             tokenizer = train_tokenizer(
                 tokenizer_corpus(data, recipe=recipe, label_source=config.label_source),
                 vocab_size=config.tiny.vocab_size,
@@ -141,13 +143,15 @@ def _student(
     model: Any
     if state_dir is not None:
         # Safetensors only: a pytorch_model.bin planted in the state directory is never read.
-        model = load_pretrained(
-            T5ForConditionalGeneration, state_dir, what=RESUME_STATE, dtype=torch.float32
-        )
-    elif config.model == "tiny":
-        model = tiny_model(tokenizer, config.tiny)
+        model = load_student_model(state_dir, what=RESUME_STATE, dtype=torch.float32)
+    elif config.model in TINY_MODELS:
+        # A causal student reads prompt and target as one sequence: room for both.
+        positions = config.max_input_length + config.max_target_length
+        model = tiny_model(tokenizer, config.tiny, kind=config.model, max_positions=positions)
     else:
         model = (pretrained or load_student(config.model, dtype=torch.float32))[0]
+    if not model.config.is_encoder_decoder:
+        ensure_pad_token(tokenizer)
     return tokenizer, model.to(ctx.device)
 
 
@@ -168,12 +172,13 @@ def _pairs(recipe: Recipe, examples: list[Any], config: TrainConfig) -> list[Any
     return [recipe.pairs(e, training_label(e, config.label_source)) for e in examples]
 
 
-def _encode(pairs: list[Any], tokenizer: Any, config: TrainConfig) -> Any:
+def _encode(pairs: list[Any], tokenizer: Any, config: TrainConfig, *, causal: bool) -> Any:
     return encode_pairs(
         pairs,
         tokenizer,
         max_input_length=config.max_input_length,
         max_target_length=config.max_target_length,
+        causal=causal,
     )
 
 
@@ -245,8 +250,9 @@ def _train(config: TrainConfig, ctx: Distributed, recipe: Recipe | None = None) 
         atomic_write_json(out / CONFIG_FILE, config.to_dict())
     tokenizer, model = _student(config, out, data, ctx, state_dir, recipe)
     pad_id = tokenizer.pad_token_id
-    train_set: EncodedSplit = _encode(train_pairs, tokenizer, config)
-    valid_set: EncodedSplit = _encode(valid_pairs, tokenizer, config)
+    causal = not model.config.is_encoder_decoder
+    train_set: EncodedSplit = _encode(train_pairs, tokenizer, config, causal=causal)
+    valid_set: EncodedSplit = _encode(valid_pairs, tokenizer, config, causal=causal)
     # Labels are short: decode a few tokens past the longest training label, not 256.
     max_new_tokens = min(config.max_target_length, train_set.longest_target("label") + 8)
 

@@ -32,6 +32,7 @@ from evalsuite.checkpoint import PromptFormat
 from evalsuite.errors import DataError, UsageError
 from evalsuite.example import Example
 from evalsuite.registry import Registry
+from evalsuite.scoring.student import forced_outputs
 from evalsuite.tasks import Task
 from trainers.batching import Batch, Pair, pack_branches
 from trainers.config import TrainConfig
@@ -53,6 +54,7 @@ __all__ = [
     "Recipe",
     "RecipeModule",
     "get_recipe",
+    "model_width",
     "token_counts",
 ]
 
@@ -146,7 +148,7 @@ class Recipe:
         """Whether the loss reads final decoder states (costs nothing extra to return)."""
         return False
 
-    def extra_module(self, d_model: int) -> nn.Module | None:
+    def extra_module(self, width: int) -> nn.Module | None:
         """Trainable parameters beside the student (e.g. a critic); not saved with the model."""
         return None
 
@@ -219,10 +221,10 @@ class DssRecipe(Recipe):
 class InfoNceHead(nn.Module):
     """The InfoNCE critic's projection head: one linear map per branch into a shared space."""
 
-    def __init__(self, d_model: int, dim: int) -> None:
+    def __init__(self, width: int, dim: int) -> None:
         super().__init__()
-        self.label = nn.Linear(d_model, dim)
-        self.rationale = nn.Linear(d_model, dim)
+        self.label = nn.Linear(width, dim)
+        self.rationale = nn.Linear(width, dim)
 
 
 def _released_term(
@@ -262,9 +264,9 @@ class MiRecipe(DssRecipe):
     def needs_hidden_states(self) -> bool:
         return self.config.mi_variant == "infonce"
 
-    def extra_module(self, d_model: int) -> nn.Module | None:
+    def extra_module(self, width: int) -> nn.Module | None:
         if self.config.mi_variant == "infonce":
-            return InfoNceHead(d_model, self.config.infonce_dim)
+            return InfoNceHead(width, self.config.infonce_dim)
         return None
 
     def loss(
@@ -353,25 +355,22 @@ class RecipeModule(nn.Module):
 
     def __init__(self, model: nn.Module, recipe: Recipe, *, packed: bool = True) -> None:
         super().__init__()
-        self.model: Any = model  # a T5ForConditionalGeneration
+        self.model: Any = model  # a Hugging Face encoder-decoder or causal LM
         self.recipe = recipe
         self.packed = packed
-        d_model = int(getattr(model.config, "d_model", 0))
-        self.extra = recipe.extra_module(d_model)
+        self.extra = recipe.extra_module(model_width(model))
 
     def _forward(self, tensors: dict[str, Tensor]) -> tuple[Tensor, Tensor | None]:
-        """Logits and (when the loss reads them) final decoder states of one forward pass."""
-        want_hidden = self.recipe.needs_hidden_states
-        out = self.model(
-            input_ids=tensors["input_ids"],
-            attention_mask=tensors["attention_mask"],
-            decoder_input_ids=self.model.prepare_decoder_input_ids_from_labels(
-                labels=tensors["labels"]
-            ),
-            output_hidden_states=want_hidden,
-            use_cache=False,
+        """Logits and (when the loss reads them) final states of one forward pass, aligned with
+        the targets for either architecture (:func:`evalsuite.scoring.student.forced_outputs`:
+        a causal student's prompt carries no loss)."""
+        return forced_outputs(
+            self.model,
+            tensors["input_ids"],
+            tensors["attention_mask"],
+            tensors["labels"],
+            hidden=self.recipe.needs_hidden_states,
         )
-        return out.logits, out.decoder_hidden_states[-1] if want_hidden else None
 
     def branch_outputs(self, batch: Batch) -> dict[str, BranchOutput]:
         """Every branch's logits, targets and states: one packed forward pass, or one each."""
@@ -381,7 +380,9 @@ class RecipeModule(nn.Module):
                 logits, hidden = self._forward(tensors)
                 outputs[branch] = BranchOutput(logits, tensors["labels"], hidden)
             return outputs
-        packed = pack_branches(batch, pad_id=int(self.model.config.pad_token_id))
+        # The pad id only fills masked positions; a GPT-2 config may name none.
+        pad_id = self.model.config.pad_token_id
+        packed = pack_branches(batch, pad_id=int(pad_id) if pad_id is not None else 0)
         logits, hidden = self._forward(packed.tensors)
         return {
             branch: BranchOutput(
@@ -394,6 +395,21 @@ class RecipeModule(nn.Module):
 
     def forward(self, batch: Batch, n_tokens: dict[str, Tensor]) -> dict[str, Any]:
         return self.recipe.loss(self.branch_outputs(batch), n_tokens, self.extra)
+
+
+def model_width(model: nn.Module) -> int:
+    """The width of the model's final states, ``config.hidden_size`` (T5's ``d_model``,
+    GPT-2's ``n_embd``: transformers maps both names).
+
+    Raises
+    ------
+    ValueError
+        When the config names no positive width (a zero-width critic would train silently).
+    """
+    width = getattr(getattr(model, "config", None), "hidden_size", None)
+    if not isinstance(width, int) or width <= 0:
+        raise ValueError(f"model config has no positive hidden_size (got {width!r})")
+    return width
 
 
 def token_counts(batch: Batch) -> dict[str, Tensor]:

@@ -1,7 +1,9 @@
-"""Student construction: a tiny T5 built from a config, or a local Hugging Face T5 checkpoint.
+"""Student construction: a tiny model built from a config, or a local Hugging Face checkpoint.
 
-The tiny student gets a SentencePiece tokenizer trained on the task's own training text,
-because nothing can be fetched from a hub. T5's special-token layout is kept (pad 0, eos 1, unk 2).
+Tiny students come in three architectures (:data:`TINY_MODELS`): ``tiny`` (a T5),
+``tiny-gpt2`` and ``tiny-llama`` (the LLaMA/Mistral/Qwen block: RMSNorm, rotary positions,
+SwiGLU). Each gets a SentencePiece tokenizer trained on the task's own training text, because
+nothing can be fetched from a hub. T5's special-token layout is kept (pad 0, eos 1, unk 2).
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from evalsuite.errors import UsageError
+from evalsuite.registry import Registry
+from evalsuite.scoring.causal_student import ensure_pad_token
 
 __all__ = [
     "PIECES",
+    "TINY_MODELS",
     "TinyStudentConfig",
     "build_tiny_student",
     "load_student",
@@ -33,7 +38,12 @@ PIECES = ("unigram", "bpe")
 
 @dataclass(frozen=True)
 class TinyStudentConfig:
-    """Shape of the tiny T5 student. Small enough to train on two CPU cores in minutes."""
+    """Shape of a tiny student. Small enough to train on two CPU cores in minutes.
+
+    The causal architectures stack ``num_layers + num_decoder_layers`` blocks (as deep as the
+    T5's encoder and decoder together) of width ``d_model`` with ``num_heads`` heads; tiny-gpt2
+    splits ``d_model`` among its heads, tiny-llama gives each head ``d_kv`` dimensions as T5 does.
+    """
 
     vocab_size: int = 800
     d_model: int = 128
@@ -135,21 +145,44 @@ def _with_whole_numbers(
     return out
 
 
-def build_tiny_student(texts: Iterable[str], config: TinyStudentConfig | None = None) -> Any:
-    """A randomly initialised tiny T5 and its tokenizer trained on ``texts``.
+def build_tiny_student(
+    texts: Iterable[str], config: TinyStudentConfig | None = None, *, kind: str = "tiny"
+) -> Any:
+    """A randomly initialised tiny student of architecture ``kind`` (:data:`TINY_MODELS`) and
+    its tokenizer trained on ``texts``.
 
     Returns ``(model, tokenizer)``. Seed torch before calling for reproducible weights.
     """
     cfg = config or TinyStudentConfig()
     tokenizer = train_tokenizer(texts, vocab_size=cfg.vocab_size, pieces=cfg.pieces)
-    return tiny_model(tokenizer, cfg), tokenizer
+    return tiny_model(tokenizer, cfg, kind=kind), tokenizer
 
 
-def tiny_model(tokenizer: Any, config: TinyStudentConfig | None = None) -> Any:
-    """A randomly initialised tiny T5 sized for ``tokenizer``. Seed torch first to reproduce it."""
+DEFAULT_MAX_POSITIONS = 1280
+"""Positions of a tiny causal student by default: the trainer's longest prompt and target."""
+
+
+def tiny_model(
+    tokenizer: Any,
+    config: TinyStudentConfig | None = None,
+    *,
+    kind: str = "tiny",
+    max_positions: int = DEFAULT_MAX_POSITIONS,
+) -> Any:
+    """A randomly initialised tiny student sized for ``tokenizer``. Seed torch first to
+    reproduce it. ``max_positions`` bounds prompt plus target of a causal student.
+
+    Raises
+    ------
+    UsageError
+        For an unknown ``kind``, or a shape the architecture cannot take.
+    """
+    return TINY_MODELS[kind](tokenizer, config or TinyStudentConfig(), max_positions)
+
+
+def _tiny_t5(tokenizer: Any, cfg: TinyStudentConfig, max_positions: int) -> Any:
     from transformers import T5Config, T5ForConditionalGeneration
 
-    cfg = config or TinyStudentConfig()
     model_config = T5Config(
         vocab_size=len(tokenizer),
         d_model=cfg.d_model,
@@ -169,8 +202,59 @@ def tiny_model(tokenizer: Any, config: TinyStudentConfig | None = None) -> Any:
     return T5ForConditionalGeneration(model_config)
 
 
+def _tiny_gpt2(tokenizer: Any, cfg: TinyStudentConfig, max_positions: int) -> Any:
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    if cfg.d_model % cfg.num_heads:
+        raise UsageError(
+            f"tiny-gpt2: d_model {cfg.d_model} must be a multiple of num_heads {cfg.num_heads}"
+        )
+    model_config = GPT2Config(
+        vocab_size=len(tokenizer),
+        n_positions=max_positions,
+        n_embd=cfg.d_model,
+        n_inner=cfg.d_ff,
+        n_layer=cfg.num_layers + cfg.num_decoder_layers,
+        n_head=cfg.num_heads,
+        resid_pdrop=cfg.dropout_rate,
+        embd_pdrop=cfg.dropout_rate,
+        attn_pdrop=cfg.dropout_rate,
+        bos_token_id=tokenizer.eos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return GPT2LMHeadModel(model_config)
+
+
+def _tiny_llama(tokenizer: Any, cfg: TinyStudentConfig, max_positions: int) -> Any:
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    model_config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=cfg.d_model,
+        intermediate_size=cfg.d_ff,
+        num_hidden_layers=cfg.num_layers + cfg.num_decoder_layers,
+        num_attention_heads=cfg.num_heads,
+        num_key_value_heads=cfg.num_heads,
+        head_dim=cfg.d_kv,
+        max_position_embeddings=max_positions,
+        attention_dropout=cfg.dropout_rate,
+        bos_token_id=tokenizer.eos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return LlamaForCausalLM(model_config)
+
+
+TINY_MODELS = Registry(
+    "tiny model", {"tiny": _tiny_t5, "tiny-gpt2": _tiny_gpt2, "tiny-llama": _tiny_llama}
+)
+"""``--model`` names of the students built from scratch: T5, GPT-2 and LLaMA blocks."""
+
+
 def load_student(path: str | Path, *, dtype: Any = None) -> Any:
-    """Load a local T5-family checkpoint and its tokenizer; never from a hub, never remote code.
+    """Load a local checkpoint (encoder-decoder or causal, as its config.json says) and its
+    tokenizer; never from a hub, never remote code.
 
     ``dtype`` (e.g. ``torch.float32`` for training) overrides the checkpoint's own; by default
     transformers picks it from the checkpoint.
@@ -181,9 +265,9 @@ def load_student(path: str | Path, *, dtype: Any = None) -> Any:
         When ``path`` is not a local directory, or lacks config.json or safetensors weights
         (pickled ``.bin`` weights are refused).
     """
-    from transformers import AutoTokenizer, T5ForConditionalGeneration
+    from transformers import AutoTokenizer
 
-    from evalsuite.model_loading import load_pretrained, quiet_transformers
+    from evalsuite.model_loading import load_student_model, quiet_transformers
 
     root = Path(path)
     if not root.is_dir():
@@ -196,9 +280,11 @@ def load_student(path: str | Path, *, dtype: Any = None) -> Any:
             "convert them with safetensors first)"
         )
     options = {"dtype": dtype} if dtype is not None else {}
-    model = load_pretrained(T5ForConditionalGeneration, root, what="--model", **options)
+    model = load_student_model(root, what="--model", **options)
     with quiet_transformers():
         tokenizer = AutoTokenizer.from_pretrained(
             root, local_files_only=True, trust_remote_code=False
         )
+    if not model.config.is_encoder_decoder:
+        ensure_pad_token(tokenizer)  # GPT-2 has none; the saved tokenizer then pads with EOS
     return model, tokenizer

@@ -11,7 +11,7 @@ rationale representation), not lm-eval's ``acc_mutual_info``.
 
   evalsuite mi runs/dss-anli1
   evalsuite mi runs/dss-anli1 --estimator all --json
-  evalsuite mi runs/dss-anli1 --x label_encoder_repr --y rationale_encoder_repr
+  evalsuite mi runs/dss-anli1 --x label_prompt_repr --y rationale_prompt_repr
 """
 
 from __future__ import annotations

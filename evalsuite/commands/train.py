@@ -11,12 +11,14 @@ The best model by validation accuracy is kept in CKPT; the test split is never u
 CKPT with the same options is resumed from its last saved step; with other options it is refused.
 Nothing is ever deleted. Under `torchrun --nproc_per_node N` the same command trains with DDP.
 
-Defaults: --model tiny trains a small T5 from scratch (lr 1e-3, batch 16, 1000 steps, warmup
-50, eval every 250); a pretrained --model PATH uses the DSS release's (lr 5e-5, batch 64,
-10000 steps, no warmup, eval every 250). accelerate launch works like torchrun.
+Defaults: --model tiny trains a small T5 from scratch, tiny-gpt2 and tiny-llama small causal
+LMs (lr 1e-3, batch 16, 1000 steps, warmup 50, eval every 250); a pretrained --model PATH
+uses the DSS release's (lr 5e-5, batch 64, 10000 steps, no warmup, eval every 250).
+accelerate launch works like torchrun.
 
 examples:
   evalsuite train dss --task arith --out ckpt/arith-dss
+  evalsuite train dss --task arith --model tiny-llama --out ckpt/arith-dss-llama
   evalsuite train mi --mi-variant infonce --task svamp --model ~/t5-v1_1-base --out ckpt/svamp-mi
   evalsuite train standard --task arith --arith n_train=500,label_noise=0.2 \\
       --label-source teacher --out ckpt/arith-distill
@@ -47,8 +49,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model",
         default="tiny",
-        metavar="tiny|PATH",
-        help="tiny (default): a small T5 from scratch; PATH: a local Hugging Face T5 checkpoint",
+        metavar="tiny|tiny-gpt2|tiny-llama|PATH",
+        help="tiny (default): a small T5 from scratch; tiny-gpt2, tiny-llama: small causal LMs "
+        "(GPT-2 block; LLaMA block: RMSNorm, rotary, SwiGLU); PATH: a local Hugging Face "
+        "checkpoint, encoder-decoder or causal",
     )
     parser.add_argument(
         "--label-source", choices=("gold", "teacher"), default="gold", help="(default: gold)"

@@ -315,7 +315,7 @@ def _probe(
         out=Path(out),
         examples=examples,
         data=data_block(task, split, config.data_dir, examples, arith=arith),
-        model=model_block(checkpoint, ckpt),
+        model=model_block(checkpoint, ckpt, architecture=student.architecture),
         model_hash=model_hash(checkpoint, ckpt),
         limit=config.limit,
         decoding=decoding.to_dict(),

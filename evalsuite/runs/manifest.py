@@ -87,6 +87,9 @@ class ModelInfo(JsonObject):
     """Student runs: SHA-256 over the tokenizer's files (names and bytes)."""
     tokenizer: str | None = spec(as_text, omit_none=True)
     """Student runs scored with ``--tokenizer``: that directory, resolved."""
+    architecture: str | None = spec(as_text, omit_none=True)
+    """Student runs: ``encoder-decoder`` or ``causal`` (from the checkpoint's config); absent
+    in runs from before causal students, which were all encoder-decoders."""
     name: str | None = spec(as_text, omit_none=True)
     """Teacher runs: ``teacher``."""
     source: str | None = spec(as_text, omit_none=True)

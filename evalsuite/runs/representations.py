@@ -1,10 +1,11 @@
 """representations.npz: read back checked against the records, and written resumably.
 
 The file holds ``ids`` (one per row) and named arrays of pooled hidden states, one row per
-id: ``label_repr``, ``rationale_repr``, ``label_encoder_repr``, ``rationale_encoder_repr``
-(docs/runs.md). :func:`read_representations` refuses ids that match no record, duplicate ids,
-and arrays whose row count disagrees with the ids, so ``mi`` and ``report`` never pair rows
-with the wrong examples.
+id: ``label_repr``, ``rationale_repr``, ``label_prompt_repr``, ``rationale_prompt_repr``
+(docs/runs.md; runs scored before causal students name the last two ``*_encoder_repr``).
+:func:`read_representations` refuses ids that match no record, duplicate ids, and arrays whose
+row count disagrees with the ids, so ``mi`` and ``report`` never pair rows with the wrong
+examples.
 
 Writing: one shard per scored batch, merged when the run ends.
 
@@ -43,8 +44,10 @@ KEY_ALIASES = {
     "label_prompt_repr": "label_encoder_repr",
     "rationale_prompt_repr": "rationale_encoder_repr",
 }
-"""Other names a key may be asked for or stored under: the encoder's pooled states of the
-prompts are the prompts' representations."""
+"""Architecture-neutral key -> the name runs scored before causal students stored it under
+(an encoder-decoder's pooled prompt states are its encoder's). Either name reads either."""
+
+_CURRENT_NAME = {old: new for new, old in KEY_ALIASES.items()}
 
 
 @dataclass(frozen=True)
@@ -193,7 +196,8 @@ class RepresentationShards:
         sources = [merged_before] if merged_before.is_file() else []
         sources += [self.dir / f"{n:08d}.npz" for n in self._sequence_numbers()]
         for path in sources:
-            shard = _load_npz(path)
+            # A run begun under the old key names and resumed now merges under the new ones.
+            shard = {_CURRENT_NAME.get(k, k): v for k, v in _load_npz(path).items()}
             shard_keys = tuple(sorted(k for k in shard if k != "ids"))
             if keys is not None and shard_keys != keys:
                 raise DataError(f"{path}: keys {shard_keys} differ from earlier shards {keys}")

@@ -11,10 +11,11 @@ A registry maps the checkpoint's output kind (``PromptFormat.output``) to a form
 * ``socratic``: a decomposer and a solver working in turn (:mod:`.socratic`); no
   representations.
 
-Per batch: the encoder runs once per prompt; generation gives the outputs and each token's
+Per batch: each prompt is encoded once; generation gives the outputs and each token's
 log-probability; one teacher-forced decoder pass per prompt then scores the closed label set's
 candidates (conditioned on the generated rationale for single-output students) and yields the
-decoder states that are pooled into representations. A single-output generation without the
+states that are pooled into representations (:class:`~evalsuite.scoring.student.Student`: the
+same for encoder-decoder and causal students). A single-output generation without the
 marker has no rationale tokens: its ``rationale_repr`` row is NaN (its record's rationale is
 null), never a made-up vector.
 """
@@ -100,7 +101,7 @@ class _Format:
         return _Path(PathOutput(label.texts[index], None, score), ids, 0, math.fsum(lps))
 
     def representation_keys(self) -> tuple[str, ...]:
-        return ("label_repr", "label_encoder_repr")
+        return ("label_repr", "label_prompt_repr")
 
 
 class _MultitaskFormat(_Format):
@@ -120,7 +121,7 @@ class _MultitaskFormat(_Format):
         return _Path(output, base.ids, 0, base.log_prob, rationale.token_ids[index])
 
     def representation_keys(self) -> tuple[str, ...]:
-        return ("label_repr", "rationale_repr", "label_encoder_repr", "rationale_encoder_repr")
+        return ("label_repr", "rationale_repr", "label_prompt_repr", "rationale_prompt_repr")
 
 
 class _SingleOutputFormat(_Format):
@@ -142,7 +143,7 @@ class _SingleOutputFormat(_Format):
         return _Path(output, ids, span.start, whole.log_prob)
 
     def representation_keys(self) -> tuple[str, ...]:
-        return ("label_repr", "rationale_repr", "label_encoder_repr", "rationale_encoder_repr")
+        return ("label_repr", "rationale_repr", "label_prompt_repr", "rationale_prompt_repr")
 
 
 class _MixedFormat(_Format):
@@ -281,24 +282,26 @@ def _pool(
     label_enc: Encoded,
     rationale_enc: Encoded | None,
 ) -> list[dict[str, np.ndarray]]:
-    """Mean-pooled states per example: decoder states over the label and rationale tokens,
-    encoder states under each prompt (the same prompt twice for single-output students)."""
+    """Mean-pooled states per example: the states that predict the label and rationale tokens
+    (a seq2seq decoder's; a causal model's over its continuation), and the prompt's states
+    (the encoder's, or a causal model's over the prompt; the same prompt twice for
+    single-output students)."""
     assert forced.result is not None  # every chosen generation was forced
     n = forced.n_chosen
     hidden, mask = forced.result.hidden[:n].float(), forced.result.mask[:n]
     starts = forced.starts[:n]
     pooled = {
         "label_repr": masked_mean(hidden, _span_mask(mask, starts, before=False)),
-        "label_encoder_repr": label_enc.pooled().float(),
+        "label_prompt_repr": label_enc.pooled().float(),
     }
     if isinstance(fmt, _SingleOutputFormat):
         pooled["rationale_repr"] = masked_mean(hidden, _span_mask(mask, starts, before=True))
-        pooled["rationale_encoder_repr"] = pooled["label_encoder_repr"]
+        pooled["rationale_prompt_repr"] = pooled["label_prompt_repr"]
     if rationale_enc is not None:
         targets = [choice.path.rationale_ids or [] for choice in choices]
         rationale = student.teacher_force(rationale_enc, range(len(choices)), targets, scores=False)
         pooled["rationale_repr"] = masked_mean(rationale.hidden.float(), rationale.mask)
-        pooled["rationale_encoder_repr"] = rationale_enc.pooled().float()
+        pooled["rationale_prompt_repr"] = rationale_enc.pooled().float()
     arrays = {key: value.cpu().numpy() for key, value in pooled.items()}
     keys = fmt.representation_keys()
     return [{key: arrays[key][i] for key in keys} for i in range(len(choices))]

@@ -213,7 +213,7 @@ def _score(
         out=run_dir,
         examples=examples,
         data=data_block(task, config.split, config.data_dir, examples, arith=arith),
-        model=model_block(checkpoint, ckpt),
+        model=model_block(checkpoint, ckpt, architecture=student.architecture),
         model_hash=_model_hash(checkpoint, ckpt.tokenizer),
         limit=config.limit,
         decoding={**decoding.to_dict(), **({"paths": paths} if fmt.needs_sandbox else {})},
@@ -279,9 +279,11 @@ def _score(
     return ScoreResult(run_dir, len(ids), n_scored, metrics)
 
 
-def model_block(checkpoint: str | os.PathLike[str], ckpt: Checkpoint) -> dict[str, Any]:
+def model_block(
+    checkpoint: str | os.PathLike[str], ckpt: Checkpoint, *, architecture: str
+) -> dict[str, Any]:
     """The run manifest's ``model`` block of a student (docs/runs.md), for every run that
-    loads one (``score``, ``probe``)."""
+    loads one (``score``, ``probe``); ``architecture`` is the loaded student's."""
     from evalsuite.checkpoint import TRAIN_MANIFEST, tokenizer_hash
     from evalsuite.coupling import coupling_of_output
     from evalsuite.runs.origin import training_seed
@@ -297,6 +299,7 @@ def model_block(checkpoint: str | os.PathLike[str], ckpt: Checkpoint) -> dict[st
         "format_source": ckpt.format_source,
         "tokenizer_sha256": tokenizer_hash(ckpt.tokenizer_dirs),
         "tokenizer": str(ckpt.tokenizer.resolve()) if ckpt.tokenizer else None,
+        "architecture": architecture,
     }
 
 

@@ -56,3 +56,15 @@ def test_a_completed_run_merges_again_from_its_merged_file(tmp_path):
     RepresentationShards(tmp_path).merge(["a", "b"])
     again = RepresentationShards(tmp_path).merge(["a", "b"])
     assert again["label_repr"][:, 0].tolist() == [1.0, 2.0]
+
+
+def test_a_run_begun_under_the_encoder_key_names_merges_under_the_prompt_names(tmp_path):
+    # A partial run scored before causal students wrote label_encoder_repr; resumed now, its
+    # new shards say label_prompt_repr. Both are one key, merged under the new name.
+    old = {"label_encoder_repr": np.array([[1.0]], dtype=np.float32)}
+    RepresentationShards(tmp_path).write(["a"], old)
+    resumed = RepresentationShards(tmp_path)
+    resumed.write(["b"], {"label_prompt_repr": np.array([[2.0]], dtype=np.float32)})
+    merged = resumed.merge(["a", "b"])
+    assert sorted(merged) == ["ids", "label_prompt_repr"]
+    assert merged["label_prompt_repr"][:, 0].tolist() == [1.0, 2.0]

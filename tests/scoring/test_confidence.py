@@ -18,7 +18,7 @@ from evalsuite.example import Example
 from evalsuite.sandbox import Sandbox, SandboxConfig
 from evalsuite.scoring.decoding import DecodingConfig
 from evalsuite.scoring.multipath import score_mixed_batch
-from evalsuite.scoring.student import Student
+from evalsuite.scoring.student import Seq2SeqStudent, Student
 from evalsuite.tasks import get_task
 from tests.scoring.fakes import scripted_token_ids
 from tests.scoring.tiny_checkpoint import TEST_STUDENT
@@ -41,7 +41,7 @@ def student() -> Student:
     torch.manual_seed(0)
     texts = [QUESTION, "cot: ", "pot: ", *COT, *POT] * 4
     model, tokenizer = build_tiny_student(texts, TinyStudentConfig(**TEST_STUDENT))
-    return Student(model, tokenizer, device=torch.device("cpu"), max_input_length=64)
+    return Seq2SeqStudent(model, tokenizer, device=torch.device("cpu"), max_input_length=64)
 
 
 def _forced_ids(student: Student, head: str, answer: str) -> tuple[list[int], int]:

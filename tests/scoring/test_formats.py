@@ -192,7 +192,7 @@ def test_representations_are_masked_means_of_direct_passes(dss):
     task = get_task("arith")
     examples = load_examples(task, "test", arith=ARITH)[:4]
     scored = score_batch(student, task, prompt, examples, decoding=GREEDY, max_new_tokens=40)
-    keys = {"label_repr", "rationale_repr", "label_encoder_repr", "rationale_encoder_repr"}
+    keys = {"label_repr", "rationale_repr", "label_prompt_repr", "rationale_prompt_repr"}
     for item in scored:
         assert set(item.representations) == keys
         assert all(v.shape == (32,) for v in item.representations.values())
@@ -208,7 +208,7 @@ def test_representations_are_masked_means_of_direct_passes(dss):
             encoder = ref.encoder_last_hidden_state[0].mean(0).numpy()
             reprs = item.representations
             np.testing.assert_allclose(reprs[f"{branch}_repr"], decoder, atol=1e-4)
-            np.testing.assert_allclose(reprs[f"{branch}_encoder_repr"], encoder, atol=1e-4)
+            np.testing.assert_allclose(reprs[f"{branch}_prompt_repr"], encoder, atol=1e-4)
 
 
 def test_label_format_has_label_representations_only(checkpoints):
@@ -217,7 +217,7 @@ def test_label_format_has_label_representations_only(checkpoints):
     scored = score_batch(
         student, get_task("arith"), prompt, examples, decoding=GREEDY, max_new_tokens=24
     )
-    assert all(set(s.representations) == {"label_repr", "label_encoder_repr"} for s in scored)
+    assert all(set(s.representations) == {"label_repr", "label_prompt_repr"} for s in scored)
     assert all(s.record.rationale is None for s in scored)
 
 

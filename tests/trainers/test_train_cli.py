@@ -22,14 +22,16 @@ EXPECTED_PROMPT = {
 }
 
 
-def initial_weights(ckpt, seed: int = 0) -> dict[str, torch.Tensor]:
-    """The weights the loop starts from: the tiny student seeded as the loop seeds it."""
+def initial_weights(ckpt, seed: int = 0, kind: str = "tiny") -> dict[str, torch.Tensor]:
+    """The weights the loop starts from: the tiny student seeded as the loop seeds it (a causal
+    one with room for the default prompt and target lengths)."""
     from transformers import AutoTokenizer
 
     shape = dict(item.split("=") for item in TINY.split(","))
     config = TinyStudentConfig(**{k: int(v) for k, v in shape.items()})
     torch.manual_seed(seed)
-    model = tiny_model(AutoTokenizer.from_pretrained(ckpt), config)
+    tokenizer = AutoTokenizer.from_pretrained(ckpt)
+    model = tiny_model(tokenizer, config, kind=kind, max_positions=1024 + 256)
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 

@@ -1,0 +1,135 @@
+"""Encoder-decoder students (the T5 family): the encoder runs once per prompt, and generation,
+candidate scoring and representations all reuse its states."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from evalsuite.scoring.decoding import DecodingConfig
+from evalsuite.scoring.student_interface import (
+    Encoded,
+    Generated,
+    Student,
+    TeacherForced,
+    pad_targets,
+)
+
+__all__ = ["Seq2SeqStudent", "seq2seq_forced_outputs"]
+
+
+def seq2seq_forced_outputs(
+    model: Any,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    hidden: bool,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Training's teacher-forced pass: logits (batch, target length, vocab) at the target
+    positions and, with ``hidden``, the final decoder states there.
+
+    ``labels`` holds the target ids with ``-100`` at padding; the decoder reads them shifted
+    right behind the start token.
+    """
+    out = model(
+        input_ids=input_ids,
+        attention_mask=attention_mask,
+        decoder_input_ids=model.prepare_decoder_input_ids_from_labels(labels=labels),
+        output_hidden_states=hidden,
+        use_cache=False,
+    )
+    return out.logits, (out.decoder_hidden_states[-1] if hidden else None)
+
+
+class Seq2SeqStudent(Student):
+    """A seq2seq student: prompts go to the encoder, targets to the decoder."""
+
+    architecture = "encoder-decoder"
+
+    def __init__(
+        self, model: Any, tokenizer: Any, *, device: torch.device, max_input_length: int
+    ) -> None:
+        super().__init__(model, tokenizer, device=device, max_input_length=max_input_length)
+        start = getattr(model.generation_config, "decoder_start_token_id", None)
+        # T5 starts decoding from the pad token; some saved configs leave the start id unset.
+        self.start_id = int(start) if start is not None else self.pad_id
+
+    def prompt_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_input_length)
+        return [list(row) for row in ids["input_ids"]]
+
+    def target_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        return [list(row) for row in self.tokenizer(list(texts))["input_ids"]]
+
+    @torch.inference_mode()
+    def encode(self, texts: Sequence[str]) -> Encoded:
+        batch = self.tokenizer(
+            list(texts),
+            return_tensors="pt",
+            padding=True,
+            truncation=True,
+            max_length=self.max_input_length,
+        ).to(self.device)
+        hidden = self.model.get_encoder()(
+            input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
+        ).last_hidden_state
+        return Encoded(batch["input_ids"], batch["attention_mask"], hidden)
+
+    @torch.inference_mode()
+    def generate(
+        self, encoded: Encoded, decoding: DecodingConfig, *, max_new_tokens: int, seed: int
+    ) -> Generated:
+        from transformers.modeling_outputs import BaseModelOutput
+
+        with self._seeded(seed):
+            out = self.model.generate(
+                encoder_outputs=BaseModelOutput(last_hidden_state=encoded.hidden),
+                attention_mask=encoded.attention_mask,
+                decoder_start_token_id=self.start_id,
+                pad_token_id=self.pad_id,
+                eos_token_id=self.eos_id,
+                return_dict_in_generate=True,
+                output_logits=True,
+                **decoding.generate_kwargs(max_new_tokens=max_new_tokens),
+            )
+        return self._continuations(out, decoding, skip=1)
+
+    @torch.inference_mode()
+    def teacher_force(
+        self,
+        encoded: Encoded,
+        rows: Sequence[int],
+        targets: Sequence[Sequence[int]],
+        *,
+        scores: bool = True,
+    ) -> TeacherForced:
+        labels, mask = (t.to(self.device) for t in pad_targets(targets, pad_id=self.pad_id))
+        decoder_input = torch.full_like(labels, self.pad_id)
+        decoder_input[:, 0] = self.start_id
+        decoder_input[:, 1:] = labels[:, :-1]
+        index = torch.tensor(list(rows), dtype=torch.long, device=self.device)
+        memory = encoded.hidden.index_select(0, index)
+        memory_mask = encoded.attention_mask.index_select(0, index)
+        if not scores:
+            hidden = self.model.get_decoder()(
+                input_ids=decoder_input,
+                attention_mask=mask,
+                encoder_hidden_states=memory,
+                encoder_attention_mask=memory_mask,
+                use_cache=False,
+            ).last_hidden_state
+            return TeacherForced(torch.zeros(mask.shape, device=self.device), hidden, mask)
+        out = self.model(
+            encoder_outputs=(memory,),
+            attention_mask=memory_mask,
+            decoder_input_ids=decoder_input,
+            decoder_attention_mask=mask,
+            output_hidden_states=True,
+            use_cache=False,
+        )
+        log_probs = torch.log_softmax(out.logits.float(), dim=-1)
+        token_log_probs = log_probs.gather(-1, labels.unsqueeze(-1)).squeeze(-1) * mask
+        return TeacherForced(token_log_probs, out.decoder_hidden_states[-1], mask)
