@@ -35,6 +35,7 @@ OUTPUT_COUPLING: Registry[str] = Registry(
         "label": "none",
         "rationale_then_label": "joint",
         "multitask": "separate",
+        "think": "joint",
         "mixed": "joint",
         "socratic": "joint",
     },

@@ -48,6 +48,8 @@ OUTPUT_FORMATS: Registry[str] = Registry(
         "label": "input -> label (standard fine-tuning or distillation)",
         "rationale_then_label": 'input -> "<rationale> So the answer is <label>" (single-task)',
         "multitask": "label_prefix + input -> label and rationale_prefix + input -> rationale",
+        "think": 'input -> "<think> trace </think> answer" (R1-style reasoning students; a '
+        "missing or unclosed trace is an extraction failure)",
         "mixed": "one prefix per reasoning path kind (path_prefixes: cot, pot)",
         "socratic": "a decomposer and a solver (path_prefixes: decompose, solve), each a whole "
         "model with its tokenizer in the checkpoint's sub-directory of that name",

@@ -61,18 +61,25 @@ PRESETS: Registry[Preset] = Registry(
             "single-task: input -> '<rationale> So the answer is <label>'",
             output="rationale_then_label",
         ),
+        "think": Preset(
+            "reasoning students (R1 style): input -> '<think> trace </think> answer'",
+            output="think",
+        ),
     },
 )
 """The prompt-format presets: name -> :class:`Preset` (``evalsuite formats`` lists them)."""
 
-PLANNED_PRESETS = {
-    "think": "decoder-only students that reason inside <think> ... </think>: not built yet "
-    "(it comes with decoder-only students)",
-}
+PLANNED_PRESETS: dict[str, str] = {}
 """Presets announced but not built; ``evalsuite formats`` says so, ``--format`` refuses them."""
 
-RECIPE_OF_OUTPUT = {"label": "standard", "rationale_then_label": "single", "multitask": "dss"}
-"""The recipe a run names for a checkpoint described by a format, from its output layout."""
+RECIPE_OF_OUTPUT = {
+    "label": "standard",
+    "rationale_then_label": "single",
+    "multitask": "dss",
+    "think": "single",
+}
+"""The recipe a run names for a checkpoint described by a format, from its output layout (a
+``think`` student writes reasoning and answer in one output, as ``single`` does)."""
 
 FLAG_OUTPUTS = tuple(RECIPE_OF_OUTPUT)
 """Output layouts ``--output`` accepts; mixed and Socratic students need their own manifest

@@ -120,8 +120,8 @@ def test_flags_override_a_preset_or_describe_alone(tmp_path: Path) -> None:
         FormatRequest(label_prefix="predict: ")
     with pytest.raises(UsageError, match="--output 'mixed': choose from label, "):
         FormatRequest(output="mixed")
-    with pytest.raises(UsageError, match=r"--format think: .*not built yet"):
-        FormatRequest(preset="think")
+    think = FormatRequest(preset="think").prompt("arith")
+    assert (think.output, think.recipe, think.label_prefix) == ("think", "single", "")
     with pytest.raises(UsageError, match="unknown format preset; choose from dss-release"):
         FormatRequest(preset="cot")
 

@@ -28,18 +28,18 @@ def test_score_takes_exactly_the_registered_presets() -> None:
     assert not set(PLANNED_PRESETS) & set(PRESETS)
 
 
-def test_formats_lists_every_preset_and_says_think_is_not_built(capsys) -> None:
+def test_formats_lists_every_preset_think_included(capsys) -> None:
     assert main(["formats"]) == 0
     out = capsys.readouterr().out
     assert [line.split(":")[0] for line in out.splitlines() if not line.startswith(" ")][:4] == [
-        *PRESETS.names, "think",
+        *PRESETS.names,
     ]  # fmt: skip
-    assert "think: " in out and "not built yet" in out
+    assert "think: " in out and "not built yet" not in out
     assert main(["formats", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert list(doc["presets"]) == list(PRESETS.names)
     assert doc["presets"]["dss-release"]["label_prefix"] == "predict: "
-    assert "think" in doc["not_built"]
+    assert doc["presets"]["think"]["output"] == "think" and doc["not_built"] == {}
 
 
 def test_a_request_names_its_source() -> None:

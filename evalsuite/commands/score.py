@@ -76,6 +76,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=PATH_MODES.names,
         help="mixed students: vote over CoT and PoT paths (multi, default) or use one kind",
     )
+    parser.add_argument(
+        "--chat-template",
+        action="store_true",
+        help="format each prompt as a user turn of the tokenizer's chat template",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     described = parser.add_argument_group(
         "checkpoints without train_manifest.json (see `evalsuite formats`)"
@@ -124,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
             output=args.output,
         ),
         tokenizer=args.tokenizer,
+        chat_template=args.chat_template,
     )
     result = score_checkpoint(args.checkpoint, config, out=args.out)
     if result is not None:

@@ -4,7 +4,7 @@ A probe writes the start of the student's output itself (the first k steps of it
 the answer marker, a corrupted step, filler) and reads what the student writes next. The
 protocol :class:`ForcingStudent` is all the probes need, so tests can stand in students whose
 behaviour is known by construction; :class:`Seq2SeqForcing` implements it on the scorer's
-:class:`~evalsuite.scoring.student.Student` (its encoder pass, tokenizer and model).
+:class:`~evalsuite.scoring.student.Seq2SeqStudent` (its encoder pass, tokenizer and model).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from evalsuite.scoring.student import Student
+from evalsuite.scoring.student import Seq2SeqStudent
 
 __all__ = ["ForcingStudent", "Seq2SeqForcing"]
 
@@ -50,7 +50,7 @@ class Seq2SeqForcing:
     so a probe's interventions decode together.
     """
 
-    def __init__(self, student: Student) -> None:
+    def __init__(self, student: Seq2SeqStudent) -> None:
         self.student = student
 
     def token_ids(self, text: str) -> list[int]:

@@ -238,7 +238,12 @@ def _probe(
     from evalsuite.scoring.formats import get_format
     from evalsuite.scoring.plan import pending_batches, plan_batches
     from evalsuite.scoring.scorer import model_block, model_hash
-    from evalsuite.scoring.student import Student, load_students, resolve_device
+    from evalsuite.scoring.student import (
+        Seq2SeqStudent,
+        Student,
+        load_students,
+        resolve_device,
+    )
     from evalsuite.tasks import get_task
 
     # -- what to probe: a scored run names its checkpoint, task and split ---------------------
@@ -288,6 +293,11 @@ def _probe(
         device=device,
         max_input_length=prompt.max_input_length,
     )
+    if not rescoring and isinstance(student, Student) and not isinstance(student, Seq2SeqStudent):
+        raise UsageError(
+            f"checkpoint {checkpoint}: forcing probes force an encoder-decoder's decoder; "
+            "causal students are not built yet for them"
+        )
     max_new_tokens = config.max_new_tokens or prompt.max_target_length
     decoding = DecodingConfig(max_new_tokens=max_new_tokens, seed=config.seed)
     sandbox = resources.enter_context(Sandbox()) if rescoring and fmt.needs_sandbox else None
@@ -298,7 +308,8 @@ def _probe(
                 student, task, prompt, batch, rates=ROBUSTNESS_RATES, seed=config.seed,
                 decoding=decoding, max_new_tokens=max_new_tokens, sandbox=sandbox,
             )  # fmt: skip
-        assert isinstance(student, Student)  # forcing applies to one-model students only
+        # forcing applies to one-model encoder-decoder students only (refused above)
+        assert isinstance(student, Seq2SeqStudent)
         return probe_batch(
             Seq2SeqForcing(student), task, prompt_prefix, batch, config,
             max_new_tokens=max_new_tokens,

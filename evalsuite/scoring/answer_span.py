@@ -7,7 +7,8 @@ tokens start depends on the kind of generation:
 * ``cot`` (``"<rationale> So the answer is <label>"``): after the last ``"So the answer is"``;
 * ``pot`` (a program): after the last ``ans =``, i.e. the expression assigned to ``ans`` (the
   lines before it are the program's rationale, ``ans =`` its marker);
-* ``socratic`` (the final sub-answer, ``"<working> = <value>"``): after its last ``=``.
+* ``socratic`` (the final sub-answer, ``"<working> = <value>"``): after its last ``=``;
+* ``think`` (``"<think> trace </think> answer"``): after the last ``</think>``.
 
 A generation without its marker is all answer (start 0), as a label-only generation is; for a
 program that is the whole program, and its confidence source says so (``program``).
@@ -21,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from evalsuite.scoring.records import LabelScore
+from evalsuite.scoring.think import THINK_CLOSE
 from evalsuite.tasks import ANSWER_MARKER
 
 __all__ = ["AnswerSpan", "answer_span", "answer_token_start"]
@@ -29,8 +31,14 @@ _MARKERS: dict[str, re.Pattern[str]] = {
     "cot": re.compile(re.escape(ANSWER_MARKER)),
     "pot": re.compile(r"\bans\s*=(?!=)"),
     "socratic": re.compile("="),
+    "think": re.compile(re.escape(THINK_CLOSE)),
 }
-_SOURCES = {"cot": "answer_tokens", "pot": "ans_statement", "socratic": "answer_tokens"}
+_SOURCES = {
+    "cot": "answer_tokens",
+    "pot": "ans_statement",
+    "socratic": "answer_tokens",
+    "think": "answer_tokens",
+}
 _UNMARKED_SOURCES = {"pot": "program"}
 
 
@@ -81,7 +89,7 @@ def answer_span(
     text: str,
     kind: str,
 ) -> AnswerSpan:
-    """The answer tokens of one generation of ``kind`` (``cot``, ``pot`` or ``socratic``).
+    """The answer tokens of one generation of ``kind`` (``cot``, ``pot``, ``socratic``, ``think``).
 
     Examples
     --------

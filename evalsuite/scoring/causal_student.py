@@ -61,12 +61,17 @@ def ensure_pad_token(tokenizer: Any) -> int:
     return int(tokenizer.pad_token_id)
 
 
-def causal_prompt_ids(tokenizer: Any, texts: Sequence[str], *, max_length: int) -> list[list[int]]:
+def causal_prompt_ids(
+    tokenizer: Any, texts: Sequence[str], *, max_length: int, special_tokens: bool = True
+) -> list[list[int]]:
     """Prompt ids with the tokenizer's own special tokens (a LLaMA BOS; the project's tiny
     tokenizer's closing EOS, which then separates prompt from answer), truncated on the right
-    as training truncates. An empty prompt becomes one BOS (or EOS): the first target token
-    needs a position to be predicted from."""
-    rows = tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
+    as training truncates; without them for text a chat template laid out (``special_tokens``
+    False: the template writes its own). An empty prompt becomes one BOS (or EOS): the first
+    target token needs a position to be predicted from."""
+    rows = tokenizer(
+        list(texts), truncation=True, max_length=max_length, add_special_tokens=special_tokens
+    )["input_ids"]
     start = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
     return [list(row) if len(row) else [int(start)] for row in rows]
 
@@ -186,7 +191,12 @@ class CausalStudent(Student):
         super().__init__(model, tokenizer, device=device, max_input_length=max_input_length)
 
     def prompt_ids(self, texts: Sequence[str]) -> list[list[int]]:
-        return causal_prompt_ids(self.tokenizer, texts, max_length=self.max_input_length)
+        return causal_prompt_ids(
+            self.tokenizer,
+            self.prompt_texts(texts),
+            max_length=self.max_input_length,
+            special_tokens=not self.chat_template,
+        )
 
     def target_ids(self, texts: Sequence[str]) -> list[list[int]]:
         return causal_target_ids(self.tokenizer, texts)

@@ -6,6 +6,8 @@ A registry maps the checkpoint's output kind (``PromptFormat.output``) to a form
 * ``multitask``: ``label_prefix + input`` -> label, ``rationale_prefix + input`` -> rationale;
 * ``rationale_then_label``: one generation ``"<rationale> So the answer is <label>"``, split by
   the task's parser; the label's tokens are the ones after the last marker;
+* ``think``: one generation ``"<think> trace </think> answer"`` (:mod:`.think`); a missing or
+  unclosed trace is an extraction failure;
 * ``mixed``: CoT and PoT paths voted on, PoT run in the sandbox (:mod:`.multipath`); no
   representations;
 * ``socratic``: a decomposer and a solver working in turn (:mod:`.socratic`); no
@@ -52,6 +54,7 @@ from evalsuite.scoring.student import (
     TeacherForced,
     masked_mean,
 )
+from evalsuite.scoring.think import parse_think
 from evalsuite.tasks import Task
 
 __all__ = ["FORMATS", "label_token_start", "score_batch"]
@@ -146,6 +149,32 @@ class _SingleOutputFormat(_Format):
         return ("label_repr", "rationale_repr", "label_prompt_repr", "rationale_prompt_repr")
 
 
+class _ThinkFormat(_SingleOutputFormat):
+    """``"<think> trace </think> answer"`` (:mod:`.think`): the trace is the rationale, the
+    answer is read after the closing tag; a missing or unclosed trace is an extraction
+    failure. Closed label sets and representations split at the tag as single-output
+    generations split at their marker."""
+
+    def paths(
+        self,
+        student: Student,
+        task: Task,
+        label: Generated,
+        rationale: Generated | None,
+        index: int,
+    ) -> _Path:
+        ids, lps, text = label.token_ids[index], label.token_log_probs[index], label.texts[index]
+        parsed = parse_think(text)
+        whole = LabelScore(math.fsum(lps), len(lps))
+        if parsed.failure is not None:
+            # Nothing states an answer: the whole generation is scored, and nothing is read.
+            output = PathOutput(text, parsed.trace, whole, extraction_failure=parsed.failure)
+            return _Path(output, ids, 0, whole.log_prob)
+        span = answer_span(student.decode, ids, lps, text, "think")
+        output = PathOutput(parsed.answer or "", parsed.trace, span.score, sequence_score=whole)
+        return _Path(output, ids, span.start, whole.log_prob)
+
+
 class _MixedFormat(_Format):
     """Scored by :func:`evalsuite.scoring.multipath.score_mixed_batch`."""
 
@@ -168,6 +197,7 @@ FORMATS: dict[str, _Format] = {
     "label": _Format(),
     "multitask": _MultitaskFormat(),
     "rationale_then_label": _SingleOutputFormat(),
+    "think": _ThinkFormat(),
     "mixed": _MixedFormat(),
     "socratic": _SocraticFormat(),
 }
@@ -195,8 +225,7 @@ def _choose(fmt: _Format, task: Task, example: Example, paths: list[_Path]) -> _
     if len(paths) == 1:
         return _Choice(paths[0], None, paths)
     ballots = [
-        Ballot(fmt.path_kind, task.extract_answer(p.output.prediction, example).answer, p.log_prob)
-        for p in paths
+        Ballot(fmt.path_kind, p.output.read_answer(task, example).answer, p.log_prob) for p in paths
     ]
     outcome = vote(ballots, task.same_answer)
     return _Choice(paths[outcome.index], outcome.share, paths)

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 from evalsuite.example import Example
 from evalsuite.runs.records import Extraction, Record, Sample, Teacher
 from evalsuite.scoring.consistency import judge_consistency
+from evalsuite.tasks import Extraction as TaskExtraction
 from evalsuite.tasks import Task
 
 if TYPE_CHECKING:
@@ -90,6 +91,15 @@ class PathOutput:
     evidence: str | None = None
     """What a non-prose rationale's stated answer is read from: PoT the executed ``ans`` as
     text, Socratic the final sub-answer (:func:`.consistency.judge_consistency`)."""
+    extraction_failure: str | None = None
+    """Why no answer can be read from this output whatever its text (a ``think`` trace missing
+    or never closed): the record's extraction fails with this method."""
+
+    def read_answer(self, task: Task, example: Example) -> TaskExtraction:
+        """The task's reading of ``prediction``, or the failure this output carries."""
+        if self.extraction_failure is not None:
+            return TaskExtraction(None, self.extraction_failure, False)
+        return task.extract_answer(self.prediction, example)
 
     @property
     def whole(self) -> LabelScore | None:
@@ -178,7 +188,7 @@ def build_record(
     samples : sequence of PathOutput, optional
         All sampled paths when decoding with k samples; recorded under ``samples``.
     """
-    extraction = task.extract_answer(output.prediction, example)
+    extraction = output.read_answer(task, example)
     answer = extraction.answer
     if confidence is None and confidence_source is None:
         confidence, confidence_source = choose_confidence(
@@ -232,7 +242,7 @@ def build_record(
             Sample(
                 prediction=path.prediction,
                 rationale=path.rationale,
-                answer=task.extract_answer(path.prediction, example).answer,
+                answer=path.read_answer(task, example).answer,
             )
             for path in samples
         ),

@@ -59,6 +59,8 @@ class ScoreConfig:
     """``--format`` and its flags: how to prompt a checkpoint without a train_manifest.json."""
     tokenizer: str | None = None
     """``--tokenizer``: a directory to read the tokenizer from (a checkpoint without one)."""
+    chat_template: bool = False
+    """``--chat-template``: format prompts with the tokenizer's chat template."""
 
     def __post_init__(self) -> None:
         if self.paths is not None and self.paths not in PATH_MODES:
@@ -154,7 +156,7 @@ def _score(
     from evalsuite.runs.origin import arith_config, data_block, run_manifest
     from evalsuite.runs.representations import RepresentationShards
     from evalsuite.scoring.formats import get_format, score_batch
-    from evalsuite.scoring.student import load_students, resolve_device
+    from evalsuite.scoring.student import Student, load_students, resolve_device
     from evalsuite.tasks import get_task
 
     # -- what to score -------------------------------------------------------------------------
@@ -197,6 +199,12 @@ def _score(
         max_input_length=prompt.max_input_length,
         tokenizer=ckpt.tokenizer,
     )
+    if config.chat_template:
+        singles = (
+            [student] if isinstance(student, Student) else [student.decomposer, student.solver]
+        )
+        for single in singles:
+            single.use_chat_template(str(checkpoint))
     decoding = replace(
         config.decoding,
         max_new_tokens=config.decoding.max_new_tokens or prompt.max_target_length,
@@ -213,7 +221,9 @@ def _score(
         out=run_dir,
         examples=examples,
         data=data_block(task, config.split, config.data_dir, examples, arith=arith),
-        model=model_block(checkpoint, ckpt, architecture=student.architecture),
+        model=model_block(
+            checkpoint, ckpt, architecture=student.architecture, chat_template=config.chat_template
+        ),
         model_hash=_model_hash(checkpoint, ckpt.tokenizer),
         limit=config.limit,
         decoding={**decoding.to_dict(), **({"paths": paths} if fmt.needs_sandbox else {})},
@@ -280,10 +290,15 @@ def _score(
 
 
 def model_block(
-    checkpoint: str | os.PathLike[str], ckpt: Checkpoint, *, architecture: str
+    checkpoint: str | os.PathLike[str],
+    ckpt: Checkpoint,
+    *,
+    architecture: str,
+    chat_template: bool = False,
 ) -> dict[str, Any]:
     """The run manifest's ``model`` block of a student (docs/runs.md), for every run that
-    loads one (``score``, ``probe``); ``architecture`` is the loaded student's."""
+    loads one (``score``, ``probe``); ``architecture`` is the loaded student's.
+    ``chat_template`` changes every prompt, so it goes in the prompt (the run's identity)."""
     from evalsuite.checkpoint import TRAIN_MANIFEST, tokenizer_hash
     from evalsuite.coupling import coupling_of_output
     from evalsuite.runs.origin import training_seed
@@ -293,7 +308,7 @@ def model_block(
         "path": str(Path(checkpoint).resolve()),
         "recipe": prompt.recipe,
         "trained_on": prompt.task,
-        "prompt": prompt.to_dict(),
+        "prompt": {**prompt.to_dict(), **({"chat_template": True} if chat_template else {})},
         "coupling": coupling_of_output(prompt.output),
         "seed": training_seed(ckpt.train_manifest, str(Path(checkpoint) / TRAIN_MANIFEST)),
         "format_source": ckpt.format_source,

@@ -58,7 +58,9 @@ class Seq2SeqStudent(Student):
         self.start_id = int(start) if start is not None else self.pad_id
 
     def prompt_ids(self, texts: Sequence[str]) -> list[list[int]]:
-        ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_input_length)
+        ids = self.tokenizer(
+            self.prompt_texts(texts), truncation=True, max_length=self.max_input_length
+        )
         return [list(row) for row in ids["input_ids"]]
 
     def target_ids(self, texts: Sequence[str]) -> list[list[int]]:
@@ -67,7 +69,7 @@ class Seq2SeqStudent(Student):
     @torch.inference_mode()
     def encode(self, texts: Sequence[str]) -> Encoded:
         batch = self.tokenizer(
-            list(texts),
+            self.prompt_texts(texts),
             return_tensors="pt",
             padding=True,
             truncation=True,

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import torch
 
+from evalsuite.errors import DataError
 from evalsuite.scoring.decoding import DecodingConfig
 
 __all__ = [
@@ -110,6 +111,34 @@ class Student(abc.ABC):
         self.max_input_length = max_input_length
         self.eos_id = int(tokenizer.eos_token_id)
         self.pad_id = int(tokenizer.pad_token_id)
+        self.chat_template = False
+        """Whether prompts are laid out in the tokenizer's chat template (``--chat-template``)."""
+
+    def use_chat_template(self, where: str) -> None:
+        """Format every prompt from now on as one user turn of the tokenizer's chat template,
+        followed by the template's generation prompt (where an assistant turn starts).
+
+        Raises
+        ------
+        DataError
+            When the tokenizer of ``where`` (the checkpoint) has no chat template.
+        """
+        if not getattr(self.tokenizer, "chat_template", None):
+            raise DataError(f"--chat-template: the tokenizer of {where} has no chat template")
+        self.chat_template = True
+
+    def prompt_texts(self, texts: Sequence[str]) -> list[str]:
+        """The prompts as the model reads them: as given, or in the chat template."""
+        if not self.chat_template:
+            return list(texts)
+        return [
+            str(
+                self.tokenizer.apply_chat_template(
+                    [{"role": "user", "content": text}], tokenize=False, add_generation_prompt=True
+                )
+            )
+            for text in texts
+        ]
 
     # -- tokens ------------------------------------------------------------------------------
     @abc.abstractmethod

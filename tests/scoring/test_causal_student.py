@@ -8,6 +8,8 @@ what a model happens to emit, so the tests hold on any CPU kernel.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -15,7 +17,9 @@ from scipy.special import softmax
 
 from evalsuite.checkpoint import PromptFormat
 from evalsuite.data import load_examples
+from evalsuite.errors import DataError
 from evalsuite.example import Example
+from evalsuite.model_loading import quiet_transformers
 from evalsuite.scoring.causal_student import (
     CausalStudent,
     causal_forced_outputs,
@@ -305,3 +309,52 @@ def test_validation_decoding_is_the_scorers_generate(causal):
         alone = causal.generate(causal.encode([recipe.label_source(example)]), DecodingConfig(),
                                 max_new_tokens=6, seed=0)  # fmt: skip
         assert text == alone.texts[0]
+
+
+# -- --chat-template -------------------------------------------------------------------------------
+TEMPLATE = (
+    "{% for m in messages %}Q: {{ m['content'] }}{% endfor %}"
+    "{% if add_generation_prompt %} A:{% endif %}"
+)
+
+
+def test_a_chat_template_lays_out_the_prompt():
+    student = _student("tiny-gpt2")
+    plain = student.prompt_ids(["predict: 1 + 2"])
+    with pytest.raises(DataError, match=r"^--chat-template: the tokenizer of ckpt has no chat"):
+        student.use_chat_template("ckpt")
+    student.tokenizer.chat_template = TEMPLATE
+    student.use_chat_template("ckpt")
+    assert student.prompt_texts(["predict: 1 + 2"]) == ["Q: predict: 1 + 2 A:"]
+    ids = student.tokenizer("Q: predict: 1 + 2 A:", add_special_tokens=False)["input_ids"]
+    assert student.prompt_ids(["predict: 1 + 2"]) == [ids] != plain
+    assert student.encode(["predict: 1 + 2"]).input_ids[0].tolist() == ids
+
+
+def test_score_with_a_chat_template_is_its_own_run(tmp_path, cli):
+    student = _student("tiny-gpt2")
+    ckpt = tmp_path / "ckpt"
+    with quiet_transformers():  # no progress bar in the captured stderr
+        student.model.save_pretrained(ckpt)
+    student.tokenizer.save_pretrained(ckpt)
+    options = ("--task", "arith", "--format", "standard", "--split", "test", "--limit", "2",
+               "--max-new-tokens", "4", "--no-representations", "--quiet")  # fmt: skip
+    refused = cli("score", ckpt, *options, "--chat-template", "--out", tmp_path / "a")
+    assert refused.code == 2 and refused.err.strip().splitlines() == [
+        f"evalsuite: error: --chat-template: the tokenizer of {ckpt} has no chat template"
+    ]
+    assert not (tmp_path / "a").exists()
+
+    student.tokenizer.chat_template = TEMPLATE
+    student.tokenizer.save_pretrained(ckpt)
+    plain = cli("score", ckpt, *options, "--out", tmp_path / "plain")
+    chat = cli("score", ckpt, *options, "--chat-template", "--out", tmp_path / "chat")
+    assert plain.code == chat.code == 0, plain.err + chat.err
+    manifests = [
+        json.loads((tmp_path / n / "manifest.json").read_text()) for n in ("plain", "chat")
+    ]
+    assert "chat_template" not in manifests[0]["model"]["prompt"]
+    assert manifests[1]["model"]["prompt"]["chat_template"] is True
+    # resuming the plain run with the template is refused: another prompt, another run
+    again = cli("score", ckpt, *options, "--chat-template", "--out", tmp_path / "plain")
+    assert again.code == 2 and "prompt" in again.err

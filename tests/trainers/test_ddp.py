@@ -16,9 +16,11 @@ TORCHRUN = Path(sys.executable).parent / "torchrun"
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _one_and_two_processes(cli, tmp_path: Path, recipe: str) -> tuple[Path, Path]:
+def _one_and_two_processes(
+    cli, tmp_path: Path, recipe: str, model: str = "tiny"
+) -> tuple[Path, Path]:
     """Train ``recipe`` for 3 steps in one process and under torchrun with two; both outs."""
-    options = ("--max-steps", "3", "--eval-every", "3", "--device", "cpu")
+    options = ("--max-steps", "3", "--eval-every", "3", "--device", "cpu", "--model", model)
     command = ("train", recipe, "--task", "arith", *FAST, *options)
 
     single = cli(*command, "--out", tmp_path / "one")
@@ -42,10 +44,11 @@ def _worst_difference(one: Path, two: Path) -> float:
 
 @pytest.mark.timeout(240)
 @pytest.mark.skipif(not TORCHRUN.exists(), reason="torchrun not installed beside python")
-def test_two_processes_match_one_after_three_steps(cli, tmp_path):
+@pytest.mark.parametrize("model", ["tiny", "tiny-gpt2"])
+def test_two_processes_match_one_after_three_steps(cli, tmp_path, model):
     # Measured when written: worst difference 6e-8. Normalising each shard's token loss by its
     # own token count (instead of the global count) gives 3e-3: this test pins that bug.
-    one, two = _one_and_two_processes(cli, tmp_path, "dss")
+    one, two = _one_and_two_processes(cli, tmp_path, "dss", model)
     manifest = json.loads((two / "train_manifest.json").read_text())
     assert manifest["distributed"]["world_size"] == 2
     assert _worst_difference(one, two) < 1e-5
