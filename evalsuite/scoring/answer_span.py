@@ -31,8 +31,11 @@ _MARKERS: dict[str, re.Pattern[str]] = {
     "cot": re.compile(re.escape(ANSWER_MARKER)),
     "pot": re.compile(r"\bans\s*=(?!=)"),
     "socratic": re.compile("="),
-    "think": re.compile(re.escape(THINK_CLOSE)),
 }
+"""Answer markers of the path kinds (:data:`evalsuite.names.PATH_KINDS`)."""
+_OUTPUT_MARKERS = {"think": re.compile(re.escape(THINK_CLOSE))}
+"""Answer markers of output formats that are no path kind of their own (``think`` votes as
+``cot``)."""
 _SOURCES = {
     "cot": "answer_tokens",
     "pot": "ans_statement",
@@ -57,7 +60,7 @@ def answer_token_start(
     ...                    " ".join(words), "pot")
     5
     """
-    marker = _MARKERS[kind]
+    marker = {**_MARKERS, **_OUTPUT_MARKERS}[kind]
     wanted = len(marker.findall(text))
     if wanted == 0:
         return 0
@@ -100,7 +103,7 @@ def answer_span(
     (5, LabelScore(log_prob=-0.75, n_tokens=2), 'ans_statement')
     """
     start = answer_token_start(decode, ids, text, kind)
-    marked = _MARKERS[kind].search(text) is not None
+    marked = {**_MARKERS, **_OUTPUT_MARKERS}[kind].search(text) is not None
     source = _SOURCES[kind] if marked else _UNMARKED_SOURCES.get(kind, _SOURCES[kind])
     score = LabelScore(math.fsum(log_probs[start:]), len(log_probs) - start)
     return AnswerSpan(start, score, source)
