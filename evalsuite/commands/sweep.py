@@ -28,6 +28,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from dataclasses import MISSING, fields
+from types import SimpleNamespace
 from typing import Any
 
 from evalsuite.commands.common import add_data_arguments
@@ -61,7 +63,10 @@ def _parses(kind: Callable[[str], Any], text: str) -> bool:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    defaults = SweepConfig(recipes=("standard",))
+    # The class's field defaults, not an instance: making one would import the data layer.
+    defaults = SimpleNamespace(
+        **{f.name: f.default for f in fields(SweepConfig) if f.default is not MISSING}
+    )
     parser.add_argument(
         "--recipes",
         type=_listed(str, "a recipe"),

@@ -13,11 +13,13 @@ import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from evalsuite.data.arith import ArithConfig
 from evalsuite.errors import UsageError
 from evalsuite.names import PAIRED_TESTS, RECIPES
+
+if TYPE_CHECKING:
+    from evalsuite.data.arith import ArithConfig
 
 __all__ = ["NOISE_TARGETS", "SweepConfig", "SweepPoint", "plan_points"]
 
@@ -58,6 +60,14 @@ def _values(option: str, values: tuple[Any, ...], *, low: float, high: float) ->
             raise UsageError(f"{option}: {value!r} is not a number in [{low:g}, {high:g}]")
     if len(set(values)) != len(values):
         raise UsageError(f"{option}: a value is given twice ({', '.join(map(str, values))})")
+
+
+def _default_arith() -> ArithConfig:
+    """The synthetic task's default sizes, imported when a config is made: `evalsuite --help`
+    builds this verb's parser without importing the data layer (and numpy with it)."""
+    from evalsuite.data.arith import ArithConfig
+
+    return ArithConfig()
 
 
 @dataclass(frozen=True)
@@ -101,7 +111,7 @@ class SweepConfig:
     out: str = "reports/sweep"
     label_source: str | None = None
     noise_on: str = "label"
-    arith: ArithConfig = field(default_factory=ArithConfig)
+    arith: ArithConfig = field(default_factory=_default_arith)
     train_options: dict[str, Any] = field(default_factory=dict)
     test: str = "bootstrap"
     alpha: float = 0.05
