@@ -68,6 +68,10 @@ class TooFewPairs(DataError):
     """Fewer than :data:`MIN_PAIRS` examples have both representations."""
 
 
+CRITIC_ESTIMATORS = ("infonce", "nwj", "smile", "club")
+"""The neural bounds: each trains a critic per seed and per half-sample (the costly ones)."""
+
+
 @dataclass(frozen=True)
 class RunMIConfig:
     """Which mutual information to estimate on a run, and how.
@@ -93,6 +97,9 @@ class RunMIConfig:
     n_resamples : int or None
         Half-samples of every estimator's bootstrap interval; None: each estimator's
         :data:`evalsuite.metrics.mi_bootstrap.DEFAULT_RESAMPLES`.
+    neural_resamples : int or None
+        Half-samples of the neural bounds' intervals only (they train a critic per half-sample,
+        the other estimators do not); None: as ``n_resamples``.
     check_replicates : int
         Simulated data sets per truth in the known-truth checks.
     """
@@ -106,6 +113,7 @@ class RunMIConfig:
     seed: int = 0
     ksg_components: int | None = None
     n_resamples: int | None = None
+    neural_resamples: int | None = None
     check_replicates: int = 3
 
     def __post_init__(self) -> None:
@@ -122,6 +130,8 @@ class RunMIConfig:
             )
         if self.n_resamples is not None and self.n_resamples < 2:
             raise UsageError(f"--n-resamples: must be at least 2, got {self.n_resamples}")
+        if self.neural_resamples is not None and self.neural_resamples < 2:
+            raise UsageError(f"neural_resamples: must be at least 2, got {self.neural_resamples}")
         if self.check_replicates < 1:
             raise UsageError(
                 f"check_replicates: must be a positive integer, got {self.check_replicates}"
@@ -138,6 +148,8 @@ class RunMIConfig:
         """Half-samples of ``estimator``'s bootstrap interval."""
         from evalsuite.metrics.mi_bootstrap import DEFAULT_RESAMPLES
 
+        if self.neural_resamples is not None and estimator in CRITIC_ESTIMATORS:
+            return self.neural_resamples
         return self.n_resamples or DEFAULT_RESAMPLES[estimator]
 
 

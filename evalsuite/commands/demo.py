@@ -4,14 +4,16 @@ Steps (each resumes when its output exists, so an interrupted demo picks up wher
 
   1. generate the arith task (seed 0; or load --task with --data-dir)
   2. train standard, single, dss, mi, mixed (CoT + PoT) and socratic (decomposer + solver) tiny
-     students, each under a fixed step budget
-  3. score each student on the test split; the mixed student three ways: CoT path only, PoT
+     students, each under a fixed step budget, two at a time (--jobs), and score each on the
+     test split as soon as it is trained; the mixed student three ways: CoT path only, PoT
      path only (both greedy), and a vote over 5 sampled paths of each kind
-  4. add the teacher as a run
-  5. compare the runs with paired significance tests
-  6. estimate label-rationale mutual information
-  7. write the report (tables, figures, summary.md)
-  8. print the main table and the command that opens the explorer
+  3. add the teacher as a run
+  4. summarise the runs and compare each with the baseline (paired tests, Holm-adjusted)
+  5. estimate label-rationale mutual information (every estimator, with its interval)
+  6. write the report (tables, figures, summary.md)
+  7. print the comparisons, the main table and the command that opens the explorer
+
+Steps 4-6 are one report (``evalsuite report``); the comparisons printed are the report's own.
 
 Checkpoints and runs go under --work (default runs/demo), the report under --out. The same
 command with --task svamp (or cqa) and a data directory runs on the DSS release.
@@ -32,11 +34,15 @@ from evalsuite.names import RECIPES
 NAME = "demo"
 HELP = "run the main job end to end offline (train, score, compare, MI, report)"
 
-TOTAL_STEPS = 8
+TOTAL_STEPS = 7
 MIXED_SAMPLES = 5
 MIXED_TEMPERATURE = 0.7
 """The mixed student's vote: 5 sampled paths of each kind at temperature 0.7, the usual
 self-consistency setting (sampling at 1.0 makes a tiny student's single paths much worse)."""
+DEMO_NEURAL_SEEDS = 1
+DEMO_NEURAL_RESAMPLES = 5
+"""Fewer trainings of the neural MI bounds than a full report (3 seeds, 20 half-samples each):
+the demo's MI table shows every estimator with an interval in seconds, not minutes."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class DemoConfig:
     n_train: int = 10_000
     seed: int = 0
     baseline: str = "standard"
+    jobs: int = 2
 
     def __post_init__(self) -> None:
         from evalsuite.tasks import get_task
@@ -60,6 +67,8 @@ class DemoConfig:
             raise UsageError(f"--max-steps must be >= 1, got {self.max_steps}")
         if self.n_train < 1:
             raise UsageError(f"--arith-train must be >= 1, got {self.n_train}")
+        if self.jobs < 1:
+            raise UsageError(f"--jobs must be >= 1, got {self.jobs}")
 
     @property
     def checkpoints(self) -> Path:
@@ -97,6 +106,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"arith training problems ({defaults.n_train}; fewer and the tiny students memorise)",
     )
     parser.add_argument("--seed", type=int, default=defaults.seed, help="training seed (0)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=defaults.jobs,
+        metavar="N",
+        help=f"students trained side by side, one torch thread each ({defaults.jobs}; "
+        "1: one after another with every thread)",
+    )
 
 
 def _step(k: int, text: str) -> None:
@@ -134,29 +151,31 @@ def explorer_command(runs: str | Path) -> str:
     )
 
 
-def _train_students(config: DemoConfig) -> dict[str, Path]:
+COST_ORDER = ("mixed", "single", "socratic", "mi", "dss", "standard")
+"""Students from the longest training and scoring to the shortest (measured on arith), so that
+two at a time finish close together."""
+
+
+def _train_student(config: DemoConfig, recipe: str) -> Path:
     from evalsuite.data import ArithConfig
     from trainers.config import make_config
     from trainers.loop import train
 
-    checkpoints = {}
-    for recipe in RECIPES:
-        out = config.checkpoints / f"{config.task}-{recipe}"
-        print(f"      {recipe}: {out}", file=sys.stderr, flush=True)
-        result = train(
-            make_config(
-                recipe=recipe,
-                task=config.task,
-                data_dir=config.data_dir,
-                out=out,
-                max_steps=config.max_steps,
-                eval_every=max(1, config.max_steps // 2),
-                arith=ArithConfig(n_train=config.n_train),
-                seed=config.seed,
-            )
+    out = config.checkpoints / f"{config.task}-{recipe}"
+    print(f"      {recipe}: {out}", file=sys.stderr, flush=True)
+    result = train(
+        make_config(
+            recipe=recipe,
+            task=config.task,
+            data_dir=config.data_dir,
+            out=out,
+            max_steps=config.max_steps,
+            eval_every=max(1, config.max_steps // 2),
+            arith=ArithConfig(n_train=config.n_train),
+            seed=config.seed,
         )
-        checkpoints[recipe] = result.out
-    return checkpoints
+    )
+    return result.out
 
 
 def _scorings(recipe: str) -> list[tuple[str, dict[str, Any]]]:
@@ -173,26 +192,56 @@ def _scorings(recipe: str) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def _score_students(config: DemoConfig, checkpoints: dict[str, Path]) -> list[Path]:
+def _score_student(config: DemoConfig, recipe: str, checkpoint: Path) -> list[Path]:
     from evalsuite.scoring.scorer import ScoreConfig, score_checkpoint
 
     runs = []
-    for recipe, checkpoint in checkpoints.items():
-        for name, options in _scorings(recipe):
-            out = config.runs / f"{config.task}-{name}-test"
-            score_checkpoint(
-                checkpoint,
-                ScoreConfig(
-                    task=config.task,
-                    split="test",
-                    data_dir=config.data_dir,
-                    batch_size=64,
-                    **options,
-                ),
-                out=out,
-            )
-            runs.append(out)
+    for name, options in _scorings(recipe):
+        out = config.runs / f"{config.task}-{name}-test"
+        score_checkpoint(
+            checkpoint,
+            ScoreConfig(
+                task=config.task,
+                split="test",
+                data_dir=config.data_dir,
+                batch_size=64,
+                **options,
+            ),
+            out=out,
+        )
+        runs.append(out)
     return runs
+
+
+def student_job(config: DemoConfig, recipe: str, threads: int | None) -> list[Path]:
+    """Train one student, then score it: the unit of work a worker process takes.
+
+    ``threads`` sets torch's thread count first (one per student when students train side by
+    side: a tiny student's kernels use a second thread poorly); None leaves it as it is.
+    """
+    import torch
+
+    if threads is not None:
+        torch.set_num_threads(threads)
+    return _score_student(config, recipe, _train_student(config, recipe))
+
+
+def _train_and_score(config: DemoConfig) -> list[Path]:
+    """Every student trained and scored, ``config.jobs`` at a time, one torch thread each (or
+    one after another with every thread, for ``jobs=1``). The runs come back in
+    :data:`~evalsuite.names.RECIPES` order whatever order they finish in."""
+    if config.jobs == 1:
+        done = {recipe: student_job(config, recipe, None) for recipe in RECIPES}
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        order = sorted(RECIPES, key=lambda r: COST_ORDER.index(r) if r in COST_ORDER else -1)
+        spawn = multiprocessing.get_context("spawn")  # no forked torch thread pools
+        with ProcessPoolExecutor(max_workers=config.jobs, mp_context=spawn) as pool:
+            futures = {recipe: pool.submit(student_job, config, recipe, 1) for recipe in order}
+            done = {recipe: future.result() for recipe, future in futures.items()}
+    return [run for recipe in RECIPES for run in done[recipe]]
 
 
 def _import_teacher(config: DemoConfig) -> Path:
@@ -203,42 +252,76 @@ def _import_teacher(config: DemoConfig) -> Path:
     return out
 
 
+class ReportProgress:
+    """The report's progress lines, with the demo's step line printed as each phase begins
+    (summaries and comparisons, mutual information, then tables and figures)."""
+
+    PHASES = (
+        ("summarising", 4, "summarising the runs and comparing each with {baseline} (paired "
+         "bootstrap, Holm-adjusted)"),
+        ("choosing KSG", 5, "estimating label-rationale mutual information (every estimator)"),
+        ("estimating MI", 5, "estimating label-rationale mutual information (every estimator)"),
+        ("fitting a temperature", 6, "writing the report's tables and figures"),
+        ("drawing figures", 6, "writing the report's tables and figures"),
+    )  # fmt: skip
+
+    def __init__(self, baseline: str) -> None:
+        self.baseline = baseline
+        self.step = 3
+
+    def __call__(self, text: str) -> None:
+        for marker, step, title in self.PHASES:
+            if marker in text and step > self.step:
+                self.step = step
+                _step(step, title.format(baseline=self.baseline))
+        print(f"      {text}", file=sys.stderr)
+
+
+def demo_report_config(config: DemoConfig) -> Any:
+    """The demo's ReportConfig: every MI estimator with its interval, but each neural bound
+    (InfoNCE, NWJ, SMILE, CLUB) trained once on the full sample and on
+    :data:`DEMO_NEURAL_RESAMPLES` half-samples, where ``evalsuite report`` trains three and 20.
+    report.json records it, and the MI table's notes say so."""
+    from evalsuite.report.config import ReportConfig
+
+    return ReportConfig(
+        baseline=config.baseline,
+        overwrite=True,
+        mi_seeds=DEMO_NEURAL_SEEDS,
+        mi_neural_resamples=DEMO_NEURAL_RESAMPLES,
+    )
+
+
 def run_demo(config: DemoConfig) -> dict[str, Any]:
     """Run every step; return where things went and the main table as Markdown."""
-    from evalsuite.analysis.comparison import compare_runs
     from evalsuite.commands.compare import print_comparison
-    from evalsuite.report.build import ReportConfig, build_report
+    from evalsuite.report.build import build_report
     from evalsuite.report.runs import read_runs
     from evalsuite.report.tables import render_markdown
 
     _step(1, f"data: task {config.task}")
     _describe_data(config)
-    _step(2, f"training {', '.join(RECIPES)} students ({config.max_steps} steps each)")
-    checkpoints = _train_students(config)
     _step(
-        3,
-        "scoring each student on the test split (mixed: CoT only, PoT only, and a vote over "
-        f"{MIXED_SAMPLES} sampled paths of each kind)",
+        2,
+        f"training {', '.join(RECIPES)} students ({config.max_steps} steps each, "
+        f"{config.jobs} at a time), each scored on the test split once trained (mixed: CoT "
+        f"only, PoT only, and a vote over {MIXED_SAMPLES} sampled paths of each kind)",
     )
-    runs = _score_students(config, checkpoints)
-    _step(4, "adding the teacher as a run")
+    runs = _train_and_score(config)
+    _step(3, "adding the teacher as a run")
     runs.append(_import_teacher(config))
-    _step(5, "comparing the runs (paired tests, Holm-adjusted)")
-    comparison = compare_runs(
-        [str(p) for p in runs], [], test="bootstrap", intersect=False, seed=0, n_resamples=10_000
-    )
-    print_comparison(comparison)
-    _step(6, "estimating label-rationale mutual information, then 7: writing the report")
     result = build_report(
         read_runs(runs),
         config.out,
-        ReportConfig(baseline=config.baseline, overwrite=True),
-        progress=lambda text: print(f"      {text}", file=sys.stderr),
+        demo_report_config(config),
+        progress=ReportProgress(config.baseline),
     )
+    for comparison in result.document["comparisons"]:  # computed once, by the report
+        print_comparison(comparison["result"])
     if result.mi is not None:
         print(render_markdown(result.mi), file=sys.stderr)
-    _step(7, f"report written to {config.out}")
-    _step(8, "main table, and the mixed student's single paths next to its vote")
+    _step(7, f"report written to {config.out}; the main table, and the mixed student's single "
+          "paths next to its vote")  # fmt: skip
     tables = [render_markdown(t) for t in (result.main, result.paths) if t is not None]
     return {"runs": runs, "report": result, "tables": "\n".join(tables)}
 
@@ -252,6 +335,7 @@ def run(args: argparse.Namespace) -> int:
         max_steps=args.max_steps,
         n_train=args.arith_train,
         seed=args.seed,
+        jobs=args.jobs,
     )
     outcome = run_demo(config)
     print(outcome["tables"])

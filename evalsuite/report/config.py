@@ -41,6 +41,11 @@ class ReportConfig:
         Names of :data:`evalsuite.names.MI_ESTIMATORS` run on every run with
         representations.npz (all by default, so that they can be read against each other);
         empty for none.
+    mi_seeds : int
+        Independent trainings of each neural MI bound on the full sample.
+    mi_neural_resamples : int or None
+        Half-samples of the neural bounds' intervals (None: their defaults); the MI table's
+        notes list the half-samples each estimator used.
     intersect : bool
         Compare on the examples two runs share instead of refusing runs with different ids.
     figures : bool
@@ -64,6 +69,8 @@ class ReportConfig:
     alpha: float = 0.05
     n_resamples: int = 10_000
     mi_estimators: tuple[str, ...] = tuple(MI_ESTIMATORS)
+    mi_seeds: int = 3
+    mi_neural_resamples: int | None = None
     intersect: bool = False
     figures: bool = True
     seed: int = 0
@@ -79,6 +86,10 @@ class ReportConfig:
             raise UsageError(f"--alpha {self.alpha}: must be between 0 and 1 (exclusive)")
         if self.n_resamples < 1:
             raise UsageError(f"--n-resamples {self.n_resamples}: must be a positive integer")
+        if self.mi_seeds < 1:
+            raise UsageError(f"mi_seeds {self.mi_seeds}: must be a positive integer")
+        if self.mi_neural_resamples is not None and self.mi_neural_resamples < 2:
+            raise UsageError(f"mi_neural_resamples {self.mi_neural_resamples}: must be at least 2")
         if not self.explorer_url.startswith(("http://", "https://")) or any(
             c.isspace() for c in self.explorer_url
         ):
@@ -99,10 +110,16 @@ class ReportConfig:
 
     def mi_config(self) -> RunMIConfig:
         """How each run's mutual information is estimated: as ``evalsuite mi --seed SEED``
-        with every other option at its default."""
+        with every other option at its default (unless ``mi_seeds`` or ``mi_neural_resamples``
+        say otherwise)."""
         from evalsuite.analysis.mutual_information import RunMIConfig
 
-        return RunMIConfig(estimators=self.mi_estimators, seed=self.seed)
+        return RunMIConfig(
+            estimators=self.mi_estimators,
+            seed=self.seed,
+            n_seeds=self.mi_seeds,
+            neural_resamples=self.mi_neural_resamples,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form for report.json."""

@@ -12,6 +12,7 @@ import pytest
     [
         (["--max-steps", "0"], "--max-steps must be >= 1, got 0"),
         (["--arith-train", "0"], "--arith-train must be >= 1, got 0"),
+        (["--jobs", "0"], "--jobs must be >= 1, got 0"),
         (["--task", "gsm8k"], "unknown task 'gsm8k'; choose from svamp, cqa, anli1, esnli, arith"),
         (["--max-steps", "many"], "argument --max-steps: invalid int value: 'many'"),
     ],
@@ -73,3 +74,30 @@ def test_data_prints_the_teacher_accuracy_with_its_interval(cli) -> None:
     assert match and "Wilson 95 % interval" in line and "±" not in line
     value, low, high, k, n = (float(g) for g in match.groups())
     assert low <= value <= high and value == pytest.approx(100 * k / n, abs=0.005)
+
+
+def test_the_demo_report_runs_every_mi_estimator_with_fewer_neural_trainings() -> None:
+    from evalsuite.commands.demo import DEMO_NEURAL_RESAMPLES, DemoConfig, demo_report_config
+    from evalsuite.metrics.mi_bootstrap import DEFAULT_RESAMPLES
+    from evalsuite.names import MI_ESTIMATORS
+
+    config = demo_report_config(DemoConfig())
+    assert config.mi_estimators == tuple(MI_ESTIMATORS) and config.baseline == "standard"
+    mi = config.mi_config()
+    assert mi.n_seeds == 1 and config.to_dict()["mi_neural_resamples"] == DEMO_NEURAL_RESAMPLES
+    for name in MI_ESTIMATORS:
+        neural = name in ("infonce", "nwj", "smile", "club")
+        assert mi.resamples(name) == (DEMO_NEURAL_RESAMPLES if neural else DEFAULT_RESAMPLES[name])
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [({"mi_seeds": 0}, "mi_seeds 0: must be a positive integer"),
+     ({"mi_neural_resamples": 1}, "mi_neural_resamples 1: must be at least 2")],
+)  # fmt: skip
+def test_bad_mi_budgets_of_a_report_are_usage_errors(options, message) -> None:
+    from evalsuite.errors import UsageError
+    from evalsuite.report.config import ReportConfig
+
+    with pytest.raises(UsageError, match=message):
+        ReportConfig(**options)

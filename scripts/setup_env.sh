@@ -1,0 +1,34 @@
+#!/bin/sh
+# Create (or reuse) the virtual environment VENV and install the project into it, with its
+# EXTRAS (e.g. dev) when given: with uv when it is on PATH, else with python3 -m venv and pip.
+# uv was the faster on a fresh clone (bench/demo.py times both; see the README). Set
+# EVALSUITE_INSTALLER=pip to use pip although uv is there.
+#
+#   scripts/setup_env.sh VENV [EXTRAS]
+set -eu
+venv=$1
+target=.
+if [ -n "${2:-}" ]; then target=".[$2]"; fi
+# The CPU wheel: a bare requirement on torch would pull several GB of CUDA packages.
+torch=torch==2.13.0
+
+if [ "${EVALSUITE_INSTALLER:-uv}" != pip ] && command -v uv >/dev/null 2>&1; then
+    # uv reads no pip.conf: hand it the wheel directories, indexes and constraints pip is
+    # configured with, so both installers see the same packages.
+    set --
+    for link in ${PIP_FIND_LINKS:-} $(python3 -m pip config get global.find-links 2>/dev/null); do
+        set -- "$@" --find-links "$link"
+    done
+    for index in $(python3 -m pip config get global.extra-index-url 2>/dev/null); do
+        set -- "$@" --extra-index-url "$index" --index-strategy unsafe-best-match
+    done
+    for constraint in $(python3 -m pip config get global.constraint 2>/dev/null); do
+        set -- "$@" --constraint "$constraint"
+    done
+    [ -x "$venv/bin/python" ] || uv venv --quiet "$venv"
+    uv pip install --quiet --python "$venv/bin/python" "$@" "$torch" -e "$target"
+else
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    "$venv/bin/python" -c "import torch" 2>/dev/null || "$venv/bin/python" -m pip install "$torch"
+    "$venv/bin/python" -m pip install -e "$target"
+fi
