@@ -101,3 +101,26 @@ def test_bad_mi_budgets_of_a_report_are_usage_errors(options, message) -> None:
 
     with pytest.raises(UsageError, match=message):
         ReportConfig(**options)
+
+
+def test_the_report_phases_print_the_demo_step_lines_once_in_order(capsys) -> None:
+    from evalsuite.commands.demo import TOTAL_STEPS, ReportProgress
+
+    progress = ReportProgress("standard")
+    lines = [
+        "summarising arith-dss-test (500 records)",
+        "summarising arith-mi-test (500 records)",
+        "comparing dss with standard on arith",
+        "arith-dss-test: choosing KSG's components by a known-truth check at 128+128 dims",
+        "arith-dss-test: estimating MI with ksg on 500 pairs (200 half-samples)",
+        "arith-mi-test: estimating MI with nwj on 500 pairs (5 half-samples)",
+        "drawing figures",
+        "wrote reports/demo",
+    ]
+    for line in lines:
+        progress(line)
+    err = capsys.readouterr().err.splitlines()
+    steps = [line for line in err if line.startswith("[")]
+    assert [s.split("]")[0] for s in steps] == [f"[{k}/{TOTAL_STEPS}" for k in (4, 5, 6)]
+    assert "compar" in steps[0] and "standard" in steps[0] and "mutual information" in steps[1]
+    assert [line.strip() for line in err if not line.startswith("[")] == lines
