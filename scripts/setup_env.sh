@@ -20,8 +20,10 @@ if [ "${EVALSUITE_INSTALLER:-uv}" != pip ] && command -v uv >/dev/null 2>&1; the
         set -- "$@" --find-links "$link"
     done
     for index in $(python3 -m pip config get global.extra-index-url 2>/dev/null); do
-        set -- "$@" --extra-index-url "$index" --index-strategy unsafe-best-match
+        set -- "$@" --extra-index-url "$index"
     done
+    # like pip, take the best version found on any index, not the first index's
+    set -- "$@" --index-strategy unsafe-best-match
     for constraint in $(python3 -m pip config get global.constraint 2>/dev/null); do
         set -- "$@" --constraint "$constraint"
     done
