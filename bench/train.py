@@ -6,8 +6,9 @@ Prints three things, each measured in this run:
    took (target: the dss student reaches >= 50 % within 3 minutes of training);
 2. steps/s of our dss step against a reference dss step built the way the DSS release builds it:
    a ``Seq2SeqTrainer`` subclass whose ``compute_loss`` runs two forward passes per batch
-   (``alpha * pred_loss + (1 - alpha) * expl_loss``). Ours runs both branches in one packed
-   forward pass (``trainers.batching.pack_branches``; target: ratio >= 1.3);
+   (``alpha * pred_loss + (1 - alpha) * expl_loss``). Target: ratio >= 1.3. Our loop runs
+   one pass per branch: packing both into one (``RecipeModule(packed=True)``) was the slower
+   on CPU (see ``trainers.recipes.RecipeModule``);
 3. the overhead of ``mi`` (both variants) over ``dss``: median time of one optimisation step,
    the three recipes' steps taken in turn (target: <= 5 %).
 
@@ -273,7 +274,7 @@ def speed_tables(root: Path, n_steps: int, rounds: int) -> None:
         "reference dss (Seq2SeqTrainer, 2 forwards)": lambda r: reference_steps_per_second(
             root, n_steps, skip=3
         ),
-        "ours dss (the training loop, packed)": lambda r: our_steps_per_second(root, n_steps, 3, r),
+        "ours dss (the training loop)": lambda r: our_steps_per_second(root, n_steps, 3, r),
     }
     measured: dict[str, list[float]] = {name: [] for name in contenders}
     for r in range(rounds):

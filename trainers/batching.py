@@ -167,8 +167,9 @@ def _pad_to(values: Tensor, width: int, fill: int) -> Tensor:
 def pack_branches(batch: Batch, *, pad_id: int) -> PackedBatch:
     """Stack the branches of ``batch`` along the batch axis, padded to the widest of them.
 
-    Why: a tiny student's step is dominated by per-call overhead, not arithmetic, so one
-    forward and backward over ``2 x batch`` rows costs far less than two over ``batch`` rows.
+    Why: where a step is dominated by per-call overhead rather than arithmetic, one forward
+    and backward over ``2 x batch`` rows costs less than two over ``batch`` rows (on CPU the
+    tiny student is not such a case: see :class:`trainers.recipes.RecipeModule`).
     It changes no number: padded source positions are masked out of attention (T5's relative
     position bias does not depend on the length), and padded target positions come after the
     real ones, which a causal decoder never attends to, and carry no loss.
