@@ -4,7 +4,9 @@ A probe writes the start of the student's output itself (the first k steps of it
 the answer marker, a corrupted step, filler) and reads what the student writes next. The
 protocol :class:`ForcingStudent` is all the probes need, so tests can stand in students whose
 behaviour is known by construction; :class:`Seq2SeqForcing` implements it on the scorer's
-:class:`~evalsuite.scoring.student.Seq2SeqStudent` (its encoder pass, tokenizer and model).
+:class:`~evalsuite.scoring.student.Seq2SeqStudent` (its encoder pass, tokenizer and model),
+:class:`CausalForcing` on its :class:`~evalsuite.scoring.student.CausalStudent` (the prefix
+continues the prompt in one sequence, as a causal student's target does in training).
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from evalsuite.scoring.student import Seq2SeqStudent
+from evalsuite.scoring.decoding import DecodingConfig
+from evalsuite.scoring.student import CausalStudent, Seq2SeqStudent, Student
 
-__all__ = ["ForcingStudent", "Seq2SeqForcing"]
+__all__ = ["CausalForcing", "ForcingStudent", "Seq2SeqForcing", "forcing_for"]
 
 
 class ForcingStudent(Protocol):
@@ -40,17 +43,10 @@ class ForcingStudent(Protocol):
         ...
 
 
-class Seq2SeqForcing:
-    """:class:`ForcingStudent` on an encoder-decoder student.
+class _TokenizerForcing:
+    """Tokens of a scorer's student: what both implementations share."""
 
-    Each prompt is encoded once; the decoder then runs on ``start + prefix + generated`` of
-    every unfinished row, right-padded (a causal decoder never attends to the padding after a
-    row's real tokens), and each row takes the most probable next token at its own last
-    position until EOS or ``max_new_tokens``. Rows of different prefix lengths share one batch,
-    so a probe's interventions decode together.
-    """
-
-    def __init__(self, student: Seq2SeqStudent) -> None:
+    def __init__(self, student: Student) -> None:
         self.student = student
 
     def token_ids(self, text: str) -> list[int]:
@@ -63,6 +59,22 @@ class Seq2SeqForcing:
     def vocabulary(self) -> Sequence[int]:
         special = set(self.student.tokenizer.all_special_ids)
         return [i for i in range(len(self.student.tokenizer)) if i not in special]
+
+
+class Seq2SeqForcing(_TokenizerForcing):
+    """:class:`ForcingStudent` on an encoder-decoder student.
+
+    Each prompt is encoded once; the decoder then runs on ``start + prefix + generated`` of
+    every unfinished row, right-padded (a causal decoder never attends to the padding after a
+    row's real tokens), and each row takes the most probable next token at its own last
+    position until EOS or ``max_new_tokens``. Rows of different prefix lengths share one batch,
+    so a probe's interventions decode together.
+    """
+
+    student: Seq2SeqStudent
+
+    def __init__(self, student: Seq2SeqStudent) -> None:
+        super().__init__(student)
 
     def continue_after(
         self, prompts: Sequence[str], prefixes: Sequence[str], *, max_new_tokens: int
@@ -104,3 +116,55 @@ class Seq2SeqForcing:
                     still.append(i)
                 active = still
         return [student.decode(ids) for ids in generated]
+
+
+class CausalForcing(_TokenizerForcing):
+    """:class:`ForcingStudent` on a decoder-only student.
+
+    Each row is the prompt's ids as scoring reads them (truncated to ``max_input_length``, the
+    tokenizer's special tokens) followed by the prefix's ids as a target's are tokenized
+    (no special tokens), left-padded with positions over real tokens, then decoded greedily by
+    ``model.generate``; the continuation is cut after the first EOS. An empty prefix gives the
+    scorer's own greedy output.
+    """
+
+    student: CausalStudent
+
+    def __init__(self, student: CausalStudent) -> None:
+        super().__init__(student)
+
+    def continue_after(
+        self, prompts: Sequence[str], prefixes: Sequence[str], *, max_new_tokens: int
+    ) -> list[str]:
+        import torch
+
+        from evalsuite.scoring.causal_student import left_pad
+
+        student = self.student
+        rows = [
+            [*prompt, *(self.token_ids(prefix) if prefix else [])]
+            for prompt, prefix in zip(student.prompt_ids(prompts), prefixes, strict=True)
+        ]
+        ids, mask = (t.to(student.device) for t in left_pad(rows, pad_id=student.pad_id))
+        with torch.inference_mode():
+            out = student.model.generate(
+                input_ids=ids,
+                attention_mask=mask,
+                pad_token_id=student.pad_id,
+                eos_token_id=student.eos_id,
+                **DecodingConfig().generate_kwargs(max_new_tokens=max_new_tokens),  # greedy
+            )
+        texts = []
+        for generated in out[:, ids.shape[1] :].tolist():
+            end = generated.index(student.eos_id) if student.eos_id in generated else None
+            texts.append(student.decode(generated[:end]))
+        return texts
+
+
+def forcing_for(student: Student) -> ForcingStudent:
+    """The forcing implementation of a scorer's student, by its architecture."""
+    if isinstance(student, CausalStudent):
+        return CausalForcing(student)
+    if isinstance(student, Seq2SeqStudent):
+        return Seq2SeqForcing(student)
+    raise TypeError(f"no forcing for a {type(student).__name__}")

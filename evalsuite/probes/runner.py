@@ -23,20 +23,16 @@ import numpy as np
 from evalsuite.errors import UsageError
 from evalsuite.example import Example
 from evalsuite.probes.forcing import ForcingStudent
+from evalsuite.probes.layouts import LAYOUTS, Layout
 from evalsuite.probes.records import Intervention, with_interventions
-from evalsuite.probes.registry import PROBES, Planned, ProbeInput, check_applies, forcing_plan
+from evalsuite.probes.registry import PROBES, ProbeInput, check_applies, forcing_plan
 from evalsuite.probes.robustness import ROBUSTNESS, ROBUSTNESS_RATES, robustness_batch
 from evalsuite.runs import Record
 from evalsuite.sandbox import Sandbox
 from evalsuite.scoring.decoding import DecodingConfig, batch_seed
 from evalsuite.tasks import Task
-from evalsuite.tasks.base import ANSWER_MARKER
 
 __all__ = ["ProbeConfig", "ProbeResult", "probe_batch", "probe_checkpoint"]
-
-FORCEABLE_OUTPUTS = ("rationale_then_label", "mixed")
-"""Output formats whose rationale and answer are one generation of one model (mixed: its CoT
-prompt); Socratic students are joint too, but two models, which these probes cannot force yet."""
 
 
 @dataclass(frozen=True)
@@ -103,17 +99,12 @@ class ProbeResult:
     summary: dict[str, Any]
 
 
-def _forced_prefix(planned: Planned) -> str:
-    if not planned.answer_now:
-        return planned.rationale
-    return f"{planned.rationale} {ANSWER_MARKER}".strip()
-
-
-def _read(task: Task, example: Example, prefix: str, continuation: str) -> tuple[str | None, str]:
-    """The answer of ``prefix + continuation`` read as a single-output generation, and the
-    label text it was read from."""
-    _, label_text = task.split_single_output(f"{prefix} {continuation}".strip())
-    return task.extract_answer(label_text, example).answer, label_text
+def _read(
+    task: Task, layout: Layout, example: Example, prefix: str, continuation: str
+) -> str | None:
+    """The answer of ``prefix + continuation``, read as the student's format reads it."""
+    read = layout.read(task, f"{prefix} {continuation}".strip())
+    return None if read.failure else task.extract_answer(read.answer_text, example).answer
 
 
 def _decode_chunks(
@@ -142,10 +133,13 @@ def probe_batch(
     config: ProbeConfig,
     *,
     max_new_tokens: int,
+    output: str = "rationale_then_label",
 ) -> list[Record]:
     """Probe one batch: the student's own outputs, then every planned intervention.
 
-    Returns one record per example (docs/runs.md, "Probe runs"), in the batch's order.
+    ``output`` is the student's output format, one of :data:`~evalsuite.probes.layouts.LAYOUTS`
+    (where the rationale ends and the answer starts). Returns one record per example
+    (docs/runs.md, "Probe runs"), in the batch's order.
     """
     from evalsuite.scoring.records import PathOutput, build_record
 
@@ -154,10 +148,13 @@ def probe_batch(
         forcing, prompts, [""] * len(prompts),
         max_new_tokens=max_new_tokens, batch_size=config.batch_size,
     )  # fmt: skip
+    layout = LAYOUTS[output]
     records, plans = [], []
     for example, text in zip(examples, own, strict=True):
-        rationale, label_text = task.split_single_output(text)
-        record = build_record(task, example, PathOutput(label_text, rationale))
+        read = layout.read(task, text)
+        rationale = read.rationale
+        path = PathOutput(read.answer_text, rationale, extraction_failure=read.failure)
+        record = build_record(task, example, path)
         records.append(record)
         for name in config.probes:
             given = ProbeInput(
@@ -174,7 +171,7 @@ def probe_batch(
     answers: dict[int, tuple[str, str]] = {}
     for answer_now, limit in ((True, config.answer_tokens), (False, max_new_tokens)):
         chosen = [j for j, (_, _, p) in enumerate(plans) if p.answer_now == answer_now]
-        prefixes = [_forced_prefix(plans[j][2]) for j in chosen]
+        prefixes = [layout.force(plans[j][2].rationale, answer_now) for j in chosen]
         texts = _decode_chunks(
             forcing, [prompts[plans[j][0]] for j in chosen], prefixes,
             max_new_tokens=limit, batch_size=config.batch_size,
@@ -185,7 +182,7 @@ def probe_batch(
     for j, (row, name, planned) in enumerate(plans):
         prefix, continuation = answers[j]
         example, full = examples[row], records[row].answer
-        answer, _ = _read(task, example, prefix, continuation)
+        answer = _read(task, layout, example, prefix, continuation)
         changed = None if full is None else (answer is None or not task.same_answer(answer, full))
         per_example[row].append(
             Intervention(
@@ -230,7 +227,7 @@ def _probe(
     from evalsuite.checkpoint import TRAIN_MANIFEST, open_checkpoint
     from evalsuite.coupling import coupling_of_output
     from evalsuite.data import load_examples
-    from evalsuite.probes.forcing import Seq2SeqForcing
+    from evalsuite.probes.forcing import forcing_for
     from evalsuite.probes.summary import summarize_probes
     from evalsuite.prompt_presets import FormatRequest
     from evalsuite.runs import MANIFEST, RunWriter, read_manifest
@@ -238,12 +235,7 @@ def _probe(
     from evalsuite.scoring.formats import get_format
     from evalsuite.scoring.plan import pending_batches, plan_batches
     from evalsuite.scoring.scorer import model_block, model_hash
-    from evalsuite.scoring.student import (
-        Seq2SeqStudent,
-        Student,
-        load_students,
-        resolve_device,
-    )
+    from evalsuite.scoring.student import Student, load_students, resolve_device
     from evalsuite.tasks import get_task
 
     # -- what to probe: a scored run names its checkpoint, task and split ---------------------
@@ -266,10 +258,11 @@ def _probe(
         raise UsageError(
             f"--probe {ROBUSTNESS} rescores perturbed inputs and runs alone: give it its own --out"
         )
-    if not rescoring and prompt.output not in FORCEABLE_OUTPUTS:
+    if not rescoring and prompt.output not in LAYOUTS:
         raise UsageError(
-            f"probe '{config.probes[0]}': {what} is two students; forcing a Socratic chain "
-            "is not built yet"
+            f"probe '{config.probes[0]}': {what} is two students whose answer is the solver's "
+            "last sub-answer, not a continuation of one sequence; forcing a Socratic chain is "
+            "not built"
         )
     prompt_prefix = prompt.path_prefixes["cot"] if prompt.output == "mixed" else prompt.label_prefix
     task = get_task(task_name or prompt.task)
@@ -293,11 +286,6 @@ def _probe(
         device=device,
         max_input_length=prompt.max_input_length,
     )
-    if not rescoring and isinstance(student, Student) and not isinstance(student, Seq2SeqStudent):
-        raise UsageError(
-            f"checkpoint {checkpoint}: forcing probes force an encoder-decoder's decoder; "
-            "causal students are not built yet for them"
-        )
     max_new_tokens = config.max_new_tokens or prompt.max_target_length
     decoding = DecodingConfig(max_new_tokens=max_new_tokens, seed=config.seed)
     sandbox = resources.enter_context(Sandbox()) if rescoring and fmt.needs_sandbox else None
@@ -308,11 +296,10 @@ def _probe(
                 student, task, prompt, batch, rates=ROBUSTNESS_RATES, seed=config.seed,
                 decoding=decoding, max_new_tokens=max_new_tokens, sandbox=sandbox,
             )  # fmt: skip
-        # forcing applies to one-model encoder-decoder students only (refused above)
-        assert isinstance(student, Seq2SeqStudent)
+        assert isinstance(student, Student)  # Socratic pairs are refused above
         return probe_batch(
-            Seq2SeqForcing(student), task, prompt_prefix, batch, config,
-            max_new_tokens=max_new_tokens,
+            forcing_for(student), task, prompt_prefix, batch, config,
+            max_new_tokens=max_new_tokens, output=prompt.output,
         )  # fmt: skip
 
     lengths = student.input_lengths([prompt_prefix + e.input for e in examples])

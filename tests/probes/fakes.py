@@ -5,6 +5,8 @@ Their rationales are chains of steps in a tiny language (``Start with 3.``, ``Ad
 reaches, computed from whatever steps precede the answer marker (its own, truncated, corrupted
 or none): its answer depends on its rationale. The *ignoring* student writes the same chain but
 answers with a value fixed per question, whatever precedes the marker. Tokens are words.
+With ``think=True`` either writes ``<think> chain </think> answer`` instead (the ``think``
+format): the closing tag is its marker.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from evalsuite.example import Example
+from evalsuite.scoring.think import THINK_CLOSE, THINK_OPEN
 from evalsuite.tasks.base import ANSWER_MARKER
 
 _STEP = re.compile(r"(Start with|Add|Minus|Times) (\d+)\.")
@@ -39,8 +42,9 @@ def chain(steps: Sequence[tuple[str, int]]) -> str:
 class _WordStudent:
     """Whitespace tokens; shared by both fakes."""
 
-    def __init__(self, rationales: Mapping[str, str]) -> None:
+    def __init__(self, rationales: Mapping[str, str], *, think: bool = False) -> None:
         self.rationales = rationales
+        self.opening, self.marker = (THINK_OPEN, THINK_CLOSE) if think else ("", ANSWER_MARKER)
         self.words: list[str] = ["<unk>"]
         self.calls: list[tuple[tuple[str, ...], tuple[str, ...], int]] = []
 
@@ -69,14 +73,16 @@ class _WordStudent:
         self.calls.append((tuple(prompts), tuple(prefixes), max_new_tokens))
         out = []
         for prompt, prefix in zip(prompts, prefixes, strict=True):
-            if prefix.endswith(ANSWER_MARKER):
+            if prefix.endswith(self.marker):
                 out.append(str(self.answer(prompt, prefix)))
                 continue
             own = _STEP.findall(self.rationales[prompt])
             done = len(_STEP.findall(prefix))  # it goes on with its own remaining steps
             rest = chain([(verb, int(n)) for verb, n in own[done:]])
+            opening = "" if prefix else self.opening  # a forced prefix has opened the trace
             head = f"{prefix} {rest}".strip()
-            out.append(f"{rest} {ANSWER_MARKER} {self.answer(prompt, head)}".strip())
+            text = f"{opening} {rest} {self.marker} {self.answer(prompt, head)}"
+            out.append(" ".join(text.split()))
         return out
 
 
@@ -91,8 +97,10 @@ class ExecutingStudent(_WordStudent):
 class IgnoringStudent(_WordStudent):
     """Answers with a value fixed per question, whatever its rationale says."""
 
-    def __init__(self, rationales: Mapping[str, str], answers: Mapping[str, int]) -> None:
-        super().__init__(rationales)
+    def __init__(
+        self, rationales: Mapping[str, str], answers: Mapping[str, int], *, think: bool = False
+    ) -> None:
+        super().__init__(rationales, think=think)
         self.answers = answers
 
     def answer(self, prompt: str, forced: str) -> int:

@@ -120,3 +120,51 @@ def test_interventions_are_decoded_in_batches_of_the_batch_size() -> None:
     assert max(len(prompts) for prompts, _, _ in student.calls) == 5
     limits = {limit for _, prefixes, limit in student.calls if prefixes[0].endswith("is")}
     assert limits == {32}  # the answer after a forced marker: --answer-tokens
+
+
+# -- the think format: the trace is the rationale, the closing tag its marker ---------------------
+def _probe_think(student, probes=ALL):
+    config = ProbeConfig(probes=probes, batch_size=5)
+    records = probe_batch(student, ARITH, "", EXAMPLES, config, max_new_tokens=64, output="think")
+    return records, summarize_probes(records, probes, n_resamples=200, rng=0)
+
+
+def test_a_think_student_is_forced_inside_its_trace() -> None:
+    records, summary = _probe_think(ExecutingStudent(RATIONALES, think=True))
+    assert summary["accuracy"]["value"] == 1.0
+    assert [r.rationale for r in records] == [RATIONALES[e.input] for e in EXAMPLES]
+    assert summary["probes"]["early_answering"]["aoc"]["value"] == 1.0
+    assert summary["probes"]["corrupted_step"]["aoc"]["value"] == 1.0
+    assert summary["probes"]["filler"]["accuracy"]["value"] == 0.0
+    forced = [i for i in interventions_of(records[2]) if i.probe == "early_answering"]
+    assert forced[0].prefix == "<think> </think>"
+    assert forced[2].prefix == "<think> Start with 4. Add 5. </think>"
+    assert [i.answer for i in forced] == ["0", "4", "9", "36", "41"]
+    corrupted = [i for i in interventions_of(records[2]) if i.probe == "corrupted_step"]
+    assert all(i.prefix.startswith("<think> ") and "</think>" not in i.prefix for i in corrupted)
+    assert all("</think>" in i.continuation for i in corrupted)  # it closes the trace itself
+
+
+def test_a_think_student_that_ignores_its_trace() -> None:
+    answers = {e.input: execute(RATIONALES[e.input]) for e in EXAMPLES}
+    _, summary = _probe_think(IgnoringStudent(RATIONALES, answers, think=True))
+    assert summary["probes"]["early_answering"]["aoc"]["value"] == 0.0
+    assert summary["probes"]["corrupted_step"]["aoc"]["value"] == 0.0
+    filler = summary["probes"]["filler"]
+    assert filler["accuracy"] == filler["full_accuracy"] and filler["accuracy"]["value"] == 1.0
+
+
+def test_a_trace_never_closed_has_no_answer() -> None:
+    """A think output without its closing tag is an extraction failure, as in scoring; its
+    interventions' answers are not compared with an answer it does not have."""
+
+    class Unclosed(ExecutingStudent):
+        def continue_after(self, prompts, prefixes, *, max_new_tokens):
+            out = super().continue_after(prompts, prefixes, max_new_tokens=max_new_tokens)
+            return [
+                t.split("</think>")[0] if not p else t for t, p in zip(out, prefixes, strict=True)
+            ]
+
+    records, _ = _probe_think(Unclosed(RATIONALES, think=True), ("early_answering",))
+    assert all(r.answer is None and r.extraction.method == "unclosed_think_trace" for r in records)
+    assert all(i.changed is None for r in records for i in interventions_of(r))
