@@ -164,6 +164,21 @@ def show_paths(record: Record) -> None:
         st.dataframe(steps, hide_index=True)
 
 
+def show_interventions(record: Record) -> None:
+    """A probe run's example: its own rationale, then each intervention and the answer it
+    produced, one row each (nothing for a scored run's record)."""
+    try:
+        table = ex.intervention_table(record)
+    except UsageError as err:
+        show_problem("Could not read this example's interventions.", str(err))
+        return
+    if table is None:
+        return
+    st.caption("Interventions: each forced prefix and the answer it produced")
+    st.text(table.headline())
+    st.dataframe(table.rows, hide_index=True)
+
+
 def show_prediction(record: Record) -> None:
     """What the student produced for one example (shared by the single and compare views)."""
     show_field("Prediction", record.prediction)
@@ -308,6 +323,7 @@ def browse_single(run: ex.LoadedRun, where: ex.RecordFilter) -> None:
         show_prediction(record)
     show_rationales(record)
     show_paths(record)
+    show_interventions(record)
 
 
 def label_of(run: ex.LoadedRun) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from evalsuite.example import Example
 from evalsuite.scoring.think import THINK_CLOSE, THINK_OPEN
@@ -183,3 +184,31 @@ class SummingStudent:
                 texts.append(str(total))
         ids = [[1] * len(t.split()) + [0] for t in texts]
         return Generated(ids, [[0.0] * len(i) for i in ids], texts, 1)
+
+
+def write_probe_run(
+    root: Path,
+    name: str,
+    student: _WordStudent,
+    examples: Sequence[Example],
+    probes: Sequence[str],
+    *,
+    seed: int = 3,
+) -> Path:
+    """A probe run of ``student`` as ``evalsuite probe`` writes it: records, then the summary
+    as metrics.json."""
+    from evalsuite.probes.runner import ProbeConfig, probe_batch
+    from evalsuite.probes.summary import summarize_probes
+    from evalsuite.runs import RunWriter
+    from evalsuite.tasks import get_task
+
+    config = ProbeConfig(probes=tuple(probes), seed=seed)
+    records = probe_batch(student, get_task("arith"), "", examples, config, max_new_tokens=64)
+    manifest = {"name": name, "kind": "probe", "task": "arith", "split": "test",
+                "model": {"path": f"/ckpt/{name}", "recipe": "single", "coupling": "joint"},
+                "probe": config.block(None)}  # fmt: skip
+    writer = RunWriter(root / name, manifest)
+    writer.append(records)
+    ids = [e.id for e in examples]
+    writer.finish(ids, summarize_probes(writer.records(ids), probes, grid=config.grid, rng=seed))
+    return root / name

@@ -9,31 +9,27 @@ from pathlib import Path
 import pytest
 
 from evalsuite.errors import UsageError
-from evalsuite.probes.runner import ProbeConfig, probe_batch
+from evalsuite.probes.runner import ProbeConfig
 from evalsuite.probes.summary import summarize_probes
 from evalsuite.report.build import TABLES, ReportConfig, build_report
 from evalsuite.report.runs import read_runs
 from evalsuite.runs import RunWriter, read_run
 from evalsuite.tasks import get_task
 from tests.metrics.runs import record
-from tests.probes.fakes import ExecutingStudent, IgnoringStudent, chain_examples, execute
+from tests.probes.fakes import (
+    ExecutingStudent,
+    IgnoringStudent,
+    chain_examples,
+    execute,
+    write_probe_run,
+)
 
 PROBES = ("early_answering", "corrupted_step", "filler")
 EXAMPLES, RATIONALES = chain_examples(10)
 
 
 def _probe_run(root: Path, name: str, student) -> Path:
-    """A probe run as `evalsuite probe` writes it: records, then the summary as metrics.json."""
-    config = ProbeConfig(probes=PROBES, seed=3)
-    records = probe_batch(student, get_task("arith"), "", EXAMPLES, config, max_new_tokens=64)
-    manifest = {"name": name, "kind": "probe", "task": "arith", "split": "test",
-                "model": {"path": f"/ckpt/{name}", "recipe": "single", "coupling": "joint"},
-                "probe": config.block(None)}  # fmt: skip
-    writer = RunWriter(root / name, manifest)
-    writer.append(records)
-    ids = [e.id for e in EXAMPLES]
-    writer.finish(ids, summarize_probes(writer.records(ids), PROBES, grid=config.grid, rng=3))
-    return root / name
+    return write_probe_run(root, name, student, EXAMPLES, PROBES)
 
 
 @pytest.fixture(scope="module")

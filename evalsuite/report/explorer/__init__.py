@@ -9,6 +9,8 @@ without a browser:
   the examples of one confidence bin;
 - :mod:`.detail`: one example: the word diff against the teacher, its reasoning paths, its
   Socratic steps;
+- :mod:`.interventions`: one probe-run example's rationale and every intervention on it, side
+  by side;
 - :mod:`.compare`: the disagreement matrix of two runs (paired by
   :mod:`evalsuite.report.alignment`);
 - :mod:`.links`: ``?run=&id=`` and ``?a=&b=&id=`` links, written by the report, read by the page.
@@ -28,6 +30,12 @@ from evalsuite.report.explorer.detail import (
     path_blocks,
     socratic_frame,
     word_diff,
+)
+from evalsuite.report.explorer.interventions import (
+    INTERVENTION_COLUMNS,
+    OWN_RATIONALE,
+    InterventionTable,
+    intervention_table,
 )
 from evalsuite.report.explorer.links import (
     DEFAULT_EXPLORER_URL,
@@ -87,7 +95,9 @@ from evalsuite.report.explorer.table import (
 __all__ = [
     "COMPARE_VIEWS",
     "DEFAULT_EXPLORER_URL",
+    "INTERVENTION_COLUMNS",
     "MATRIX_CELLS",
+    "OWN_RATIONALE",
     "PREVIEW_CHARS",
     "RECORD_FIELDS",
     "RELIABILITY_BINS",
@@ -100,6 +110,7 @@ __all__ = [
     "DeepLink",
     "DiffSpan",
     "DisagreementMatrix",
+    "InterventionTable",
     "LoadedRun",
     "OverviewItem",
     "Page",
@@ -124,6 +135,7 @@ __all__ = [
     "find_example",
     "find_run",
     "gold_value",
+    "intervention_table",
     "label_probs_frame",
     "list_runs",
     "load_run",
