@@ -153,6 +153,7 @@ FAITHFULNESS_PROBES: Registry[str] = Registry(
         "token_perturbation": "token perturbation",
         "oracle": "oracle rationale",
         "robustness": "robustness equivalence",
+        "las": "leakage-adjusted simulatability",
     },
 )
 """Faithfulness probes (``evalsuite probe --probe``): name -> how tables name it; what each

@@ -182,8 +182,12 @@ def _encode(pairs: list[Any], tokenizer: Any, config: TrainConfig, *, causal: bo
     )
 
 
-def train(config: TrainConfig) -> TrainResult:
+def train(config: TrainConfig, *, data: TrainingData | None = None) -> TrainResult:
     """Train a student as ``config`` says and write its checkpoint directory ``config.out``.
+
+    ``data``: train and select on these examples instead of the task's train and valid splits
+    (the LAS simulator of ``evalsuite probe`` learns a student's predictions this way); its
+    ``fingerprint`` is the train manifest's ``data`` block.
 
     Raises
     ------
@@ -193,8 +197,10 @@ def train(config: TrainConfig) -> TrainResult:
     ctx = setup_distributed(config.device)
     try:
         if config.recipe == "socratic":
+            if data is not None:
+                raise UsageError("recipe 'socratic' trains on its task's Socratic steps only")
             return _socratic_result(config, train_socratic(config, ctx, _train))
-        return _train(config, ctx)
+        return _train(config, ctx, data=data)
     finally:
         teardown(ctx)
 
@@ -212,9 +218,15 @@ def _socratic_result(config: TrainConfig, students: dict[str, TrainResult]) -> T
     )
 
 
-def _train(config: TrainConfig, ctx: Distributed, recipe: Recipe | None = None) -> TrainResult:
+def _train(
+    config: TrainConfig,
+    ctx: Distributed,
+    recipe: Recipe | None = None,
+    *,
+    data: TrainingData | None = None,
+) -> TrainResult:
     """The loop for one student; ``recipe`` defaults to ``config.recipe``'s (Socratic passes
-    each of its two students' stage recipes)."""
+    each of its two students' stage recipes); ``data`` to the task's splits."""
     # ---------------------------------------------------------------- set-up: what and where
     out = Path(config.out)
     task = get_task(config.task)
@@ -231,9 +243,10 @@ def _train(config: TrainConfig, ctx: Distributed, recipe: Recipe | None = None) 
     started = now_iso()
 
     # ---------------------------------------------------------------- data
-    data = training_data_for(
-        config, teacher=recipe.needs_rationale or config.label_source == "teacher"
-    )
+    if data is None:
+        data = training_data_for(
+            config, teacher=recipe.needs_rationale or config.label_source == "teacher"
+        )
     data = replace(
         data,
         train=recipe.training_examples(data.train),

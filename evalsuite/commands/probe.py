@@ -8,6 +8,10 @@ which the student continues; filler: "..." of the rationale's length; token_pert
 --rate of the rationale's tokens replaced with random ones; oracle: the teacher's rationale.
 robustness (any student with a rationale, DSS and MI included; runs alone): inputs scored again
 with 10, 20 and 30 % of their tokens replaced: do label and rationale answer change together?
+las (any student with a rationale, tasks with closed label sets; runs alone): leakage-adjusted
+simulatability. A simulator (--simulator-model, trained into RUN/simulator/) learns the
+student's answers on --simulator-split from input and rationale, input alone, rationale alone;
+LAS is how much the rationale helps it beyond leaking the label, with a bootstrap interval.
 
 CKPT is a checkpoint, or a scored run (its checkpoint, task and split). A probe that does not
 apply to the student's coupling (DSS and MI students decode their answer without the rationale)
@@ -17,8 +21,12 @@ is refused in one line. The probe run is resumable like `score`: re-run the same
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from evalsuite.commands.common import add_data_arguments
+
+if TYPE_CHECKING:
+    from evalsuite.probes.simulatability import SimulatorJob
 
 NAME = "probe"
 HELP = "faithfulness probes of a student's rationale into a probe run"
@@ -70,12 +78,51 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="own outputs and continuations (default: the checkpoint's max_target_length)",
     )
+    las = parser.add_argument_group("las: the simulator of the student's answers")
+    las.add_argument(
+        "--simulator-model",
+        default="tiny",
+        metavar="MODEL",
+        help="tiny (default), tiny-gpt2, tiny-llama or a local checkpoint directory",
+    )
+    las.add_argument("--simulator-steps", type=int, default=300, metavar="N", help="default 300")
+    las.add_argument(
+        "--simulator-lr", type=float, metavar="LR", help="default: the trainer's for the model"
+    )
+    las.add_argument("--simulator-batch-size", type=int, default=16, metavar="N")
+    las.add_argument(
+        "--simulator-split",
+        default="train",
+        help="train (default) or valid: the split whose student answers it learns",
+    )
+    las.add_argument(
+        "--simulator-examples",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="the first N examples of that split (default 1000; a tenth selects the best step)",
+    )
+    las.add_argument(
+        "--explanation-dropout",
+        type=float,
+        default=0.4,
+        metavar="P",
+        help="share of training examples shown without the rationale (default 0.4)",
+    )
+    las.add_argument(
+        "--input-dropout",
+        type=float,
+        default=0.2,
+        metavar="P",
+        help="share of training examples shown as the rationale alone (default 0.2)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
 def run(args: argparse.Namespace) -> int:
     from evalsuite.probes.describe import describe_probe_run
     from evalsuite.probes.runner import ProbeConfig, probe_checkpoint
+    from evalsuite.probes.simulation import SimulatorConfig
 
     config = ProbeConfig(
         probes=tuple(args.probe),
@@ -90,8 +137,50 @@ def run(args: argparse.Namespace) -> int:
         answer_tokens=args.answer_tokens,
         max_new_tokens=args.max_new_tokens,
         progress=not args.quiet,
+        simulator=SimulatorConfig(
+            model=args.simulator_model,
+            steps=args.simulator_steps,
+            lr=args.simulator_lr,
+            batch_size=args.simulator_batch_size,
+            split=args.simulator_split,
+            examples=args.simulator_examples,
+            explanation_dropout=args.explanation_dropout,
+            input_dropout=args.input_dropout,
+        ),
     )
-    result = probe_checkpoint(args.checkpoint, config, out=args.out)
+    result = probe_checkpoint(
+        args.checkpoint, config, out=args.out, simulator_trainer=train_simulator
+    )
     for line in describe_probe_run(result.path, result.summary):
         print(line)
     return 0
+
+
+def train_simulator(job: SimulatorJob) -> None:
+    """The LAS simulator trained by ``trainers``: recipe ``standard`` (input -> label) on the
+    job's examples, whose label is the student's answer (``label_source`` teacher: the student
+    is the simulator's teacher); resumed when its directory holds the same unfinished run."""
+    from evalsuite.tasks import get_task
+    from trainers.config import make_config
+    from trainers.data import TrainingData
+    from trainers.loop import train
+
+    settings = job.config
+    config = make_config(
+        recipe="standard",
+        task=job.task,
+        out=str(job.out),
+        model=settings.model,
+        max_steps=settings.steps,
+        lr=settings.lr,
+        batch_size=settings.batch_size,
+        eval_every=max(1, settings.steps // 4),
+        warmup_steps=settings.steps // 10,
+        label_source="teacher",
+        seed=job.seed,
+        data_dir=job.data_dir,
+        max_input_length=job.max_input_length,
+        max_target_length=job.max_target_length,
+        device="cuda" if job.device.startswith("cuda") else job.device,
+    )
+    train(config, data=TrainingData(get_task(job.task), job.train, job.valid, job.fingerprint))

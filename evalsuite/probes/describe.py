@@ -42,6 +42,15 @@ def describe_probe_run(path: Path, summary: Mapping[str, Any]) -> list[str]:
                     f"{interval_text(entry['rationale_changed'])}, agreement "
                     f"{interval_text(entry['agreement'])}, phi {phi} (n={entry['n']})"
                 )
+        elif block["kind"] == "simulatability":
+            groups = ", ".join(
+                f"{name.replace('_', '-')} {block[name]['n']} (xe - x "
+                + ("n/a" if block[name]["difference"] is None
+                   else f"{block[name]['difference']:+.3f}") + ")"
+                for name in ("leaked", "non_leaked")
+            )  # fmt: skip
+            lines.append(f"  {label}: LAS {interval_text(block['las'])} over "
+                         f"{block['n_examples']} examples; {groups}")  # fmt: skip
         elif block["kind"] == "curve":
             lines.append(f"  {label}: AOC {interval_text(block['aoc'])} "
                          f"over {block['n_examples']} examples")  # fmt: skip

@@ -22,13 +22,25 @@ from evalsuite.runs.fields import (
     as_text,
     from_json,
     list_of,
+    nested,
     spec,
 )
 
-__all__ = ["INTERVENTIONS", "Intervention", "interventions_of", "with_interventions"]
+__all__ = [
+    "INTERVENTIONS",
+    "SIMULATION",
+    "Intervention",
+    "Simulation",
+    "interventions_of",
+    "simulation_of",
+    "with_interventions",
+    "with_simulation",
+]
 
 INTERVENTIONS = "interventions"
 """The record field that holds a probe run's interventions."""
+SIMULATION = "simulation"
+"""The record field that holds the LAS simulator's predictions of the student's answer."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,8 +81,27 @@ class Intervention(JsonObject):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Simulation(JsonObject):
+    """LAS: the simulator's prediction of the student's ``answer`` from each input form
+    (:data:`evalsuite.probes.simulation.FORMS`), read as the task reads answers; null where the
+    simulator wrote no readable answer."""
+
+    input_rationale: str | None = spec(as_text)
+    """From the input and the student's rationale (xe)."""
+    input: str | None = spec(as_text)
+    """From the input alone (x)."""
+    rationale: str | None = spec(as_text)
+    """From the rationale alone (e)."""
+    leaked: bool | None = spec(as_bool)
+    """Whether the rationale alone gives the student's answer (``rationale == answer``)."""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Fields this version does not know, kept for the round trip."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class _Holder(JsonObject):
     interventions: tuple[Intervention, ...] | None = spec(list_of(Intervention))
+    simulation: Simulation | None = spec(nested(Simulation))
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -93,4 +124,25 @@ def with_interventions(record: Record, interventions: Sequence[Intervention]) ->
     """``record`` with its ``interventions`` field set."""
     doc = record.to_json()
     doc[INTERVENTIONS] = [i.to_json() for i in interventions]
+    return Record.from_json(doc, "probe record")
+
+
+def simulation_of(record: Record, where: str = "record") -> Simulation | None:
+    """The LAS simulator's predictions a probe run's record carries (None without them).
+
+    Raises
+    ------
+    DataError
+        When the field is malformed, naming ``where`` and the field.
+    """
+    value = record.extra.get(SIMULATION)
+    if value is None:
+        return None
+    return from_json(_Holder, {SIMULATION: value}, f"{where} (id {record.id})").simulation
+
+
+def with_simulation(record: Record, simulation: Simulation) -> Record:
+    """``record`` with its ``simulation`` field set."""
+    doc = record.to_json()
+    doc[SIMULATION] = simulation.to_json()
     return Record.from_json(doc, "probe record")

@@ -5,7 +5,8 @@ the student's own rationale; the runner forces each one and reads the answer. A 
 student whose coupling (:mod:`evalsuite.coupling`) it does not apply to, in one line.
 
 References: Lanham et al. 2023, "Measuring Faithfulness in Chain-of-Thought Reasoning" (early
-answering, adding mistakes, filler tokens); Wang et al. 2023, "SCOTT" (token perturbation).
+answering, adding mistakes, filler tokens); Wang et al. 2023, "SCOTT" (token perturbation);
+Hase et al. 2020 (LAS); Wiegreffe et al. 2021 (robustness equivalence).
 """
 
 from __future__ import annotations
@@ -115,7 +116,8 @@ class Probe:
     label: str
     couplings: tuple[str, ...]
     plan: Callable[[ProbeInput], list[Planned]] | None
-    """None: the probe forces nothing (robustness rescores perturbed inputs)."""
+    """None: the probe forces nothing (robustness rescores perturbed inputs; LAS trains a
+    simulator of the student's answers, :mod:`evalsuite.probes.simulatability`)."""
     summary: str
 
 
@@ -134,6 +136,7 @@ PROBES: Registry[Probe] = Registry(
         ),
         "oracle": Probe(_LABEL["oracle"], JOINT, _oracle, "accuracy"),
         "robustness": Probe(_LABEL["robustness"], ("joint", "separate"), None, "robustness"),
+        "las": Probe(_LABEL["las"], ("joint", "separate"), None, "simulatability"),
     },
 )
 """Probes by name (``evalsuite probe --probe NAME``), the names of

@@ -16,7 +16,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,10 +27,14 @@ from evalsuite.probes.layouts import LAYOUTS, Layout
 from evalsuite.probes.records import Intervention, with_interventions
 from evalsuite.probes.registry import PROBES, ProbeInput, check_applies, forcing_plan
 from evalsuite.probes.robustness import ROBUSTNESS, ROBUSTNESS_RATES, robustness_batch
+from evalsuite.probes.simulation import SimulatorConfig
 from evalsuite.runs import Record
 from evalsuite.sandbox import Sandbox
 from evalsuite.scoring.decoding import DecodingConfig, batch_seed
 from evalsuite.tasks import Task
+
+if TYPE_CHECKING:
+    from evalsuite.probes.simulatability import SimulatorTrainer
 
 __all__ = ["ProbeConfig", "ProbeResult", "probe_batch", "probe_checkpoint"]
 
@@ -58,6 +62,8 @@ class ProbeConfig:
     ``max_target_length``."""
     progress: bool = True
     grid: tuple[float, ...] = field(default=tuple(i / 10 for i in range(11)))
+    simulator: SimulatorConfig = field(default_factory=SimulatorConfig)
+    """LAS: how its simulator of the student's answers is trained."""
 
     def __post_init__(self) -> None:
         if not self.probes:
@@ -78,8 +84,9 @@ class ProbeConfig:
             raise UsageError(f"--max-new-tokens must be >= 1, got {self.max_new_tokens}")
 
     def block(self, source_run: str | None) -> dict[str, Any]:
-        """The manifest's ``probe`` block (part of the run's identity)."""
-        return {
+        """The manifest's ``probe`` block (part of the run's identity); ``simulator`` only
+        with LAS, so other probe runs keep their identity."""
+        block = {
             "probes": list(self.probes),
             "perturbation_rate": self.perturbation_rate,
             "answer_tokens": self.answer_tokens,
@@ -87,6 +94,9 @@ class ProbeConfig:
             "grid": list(self.grid),
             "source_run": source_run,
         }
+        if "las" in self.probes:
+            block["simulator"] = self.simulator.to_dict()
+        return block
 
 
 @dataclass(frozen=True)
@@ -205,8 +215,11 @@ def probe_checkpoint(
     config: ProbeConfig,
     *,
     out: str | os.PathLike[str],
+    simulator_trainer: SimulatorTrainer | None = None,
 ) -> ProbeResult:
     """Probe a checkpoint, or the checkpoint of a scored run, into the probe run ``out``.
+
+    ``simulator_trainer`` trains the LAS simulator (needed with ``las`` only).
 
     Raises
     ------
@@ -215,7 +228,7 @@ def probe_checkpoint(
         probes cannot force, a broken checkpoint, or an ``out`` that is a different run.
     """
     with contextlib.ExitStack() as resources:  # the sandbox of a mixed student's programs
-        return _probe(target, config, out, resources)
+        return _probe(target, config, out, resources, simulator_trainer)
 
 
 def _probe(
@@ -223,11 +236,19 @@ def _probe(
     config: ProbeConfig,
     out: str | os.PathLike[str],
     resources: contextlib.ExitStack,
+    simulator_trainer: SimulatorTrainer | None,
 ) -> ProbeResult:
     from evalsuite.checkpoint import TRAIN_MANIFEST, open_checkpoint
     from evalsuite.coupling import coupling_of_output
     from evalsuite.data import load_examples
     from evalsuite.probes.forcing import forcing_for
+    from evalsuite.probes.simulatability import (
+        LAS,
+        ScoringSetup,
+        las_batch,
+        prepare_simulator,
+        simulator_split,
+    )
     from evalsuite.probes.summary import summarize_probes
     from evalsuite.prompt_presets import FormatRequest
     from evalsuite.runs import MANIFEST, RunWriter, read_manifest
@@ -235,7 +256,7 @@ def _probe(
     from evalsuite.scoring.formats import get_format
     from evalsuite.scoring.plan import pending_batches, plan_batches
     from evalsuite.scoring.scorer import model_block, model_hash
-    from evalsuite.scoring.student import Student, load_students, resolve_device
+    from evalsuite.scoring.student import Student, load_student, load_students, resolve_device
     from evalsuite.tasks import get_task
 
     # -- what to probe: a scored run names its checkpoint, task and split ---------------------
@@ -253,8 +274,13 @@ def _probe(
     coupling = coupling_of_output(prompt.output)
     what = f"checkpoint {checkpoint} (recipe {prompt.recipe}, output {prompt.output})"
     check_applies(config.probes, coupling, what=what)
-    rescoring = ROBUSTNESS in config.probes
-    if rescoring and len(config.probes) > 1:
+    simulating = LAS in config.probes  # trains a simulator, then scores the student
+    if simulating and len(config.probes) > 1:
+        raise UsageError(f"--probe {LAS} trains a simulator and runs alone: give it its own --out")
+    if simulating and simulator_trainer is None:
+        raise UsageError(f"probe '{LAS}' needs a simulator trainer (the probe verb passes one)")
+    rescoring = ROBUSTNESS in config.probes or simulating  # the scorer's outputs, none forced
+    if ROBUSTNESS in config.probes and len(config.probes) > 1:
         raise UsageError(
             f"--probe {ROBUSTNESS} rescores perturbed inputs and runs alone: give it its own --out"
         )
@@ -276,6 +302,13 @@ def _probe(
     examples = examples[: config.limit] if config.limit else examples
     if not examples:
         raise UsageError(f"task '{task.name}' split '{split}' has no examples")
+    simulator_examples = (
+        simulator_split(
+            task, examples[0], split=split, config=config.simulator, data_dir=config.data_dir
+        )
+        if simulating
+        else []
+    )
     ids = [e.id for e in examples]
 
     device = resolve_device(config.device)
@@ -290,7 +323,14 @@ def _probe(
     decoding = DecodingConfig(max_new_tokens=max_new_tokens, seed=config.seed)
     sandbox = resources.enter_context(Sandbox()) if rescoring and fmt.needs_sandbox else None
 
+    setup = ScoringSetup(
+        student, task, prompt, decoding, max_new_tokens, config.batch_size, sandbox
+    )
+    simulator: Student | None = None  # LAS: loaded once the probe run is open
+
     def probe(batch: list[Example]) -> list[Record]:
+        if simulator is not None:
+            return las_batch(setup, simulator, batch)
         if rescoring:
             return robustness_batch(
                 student, task, prompt, batch, rates=ROBUSTNESS_RATES, seed=config.seed,
@@ -324,6 +364,14 @@ def _probe(
     )
     writer = RunWriter(out, manifest)
     done = writer.done_ids
+    if simulating:
+        assert simulator_trainer is not None  # refused above
+        trained = prepare_simulator(
+            setup, config.simulator, simulator_examples, run=Path(out), seed=config.seed,
+            data_dir=config.data_dir, device=config.device, student_path=str(checkpoint),
+            trainer=simulator_trainer,
+        )  # fmt: skip
+        simulator = load_student(trained, device=device, max_input_length=prompt.max_input_length)
     n_probed = 0
     for index in pending_batches(batches, ids, done):
         batch = [examples[i] for i in batches[index]]

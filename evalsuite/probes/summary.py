@@ -12,6 +12,12 @@ Corrupted step: ``changed_i`` says whether corrupting step i changed the answer;
 reads step ``min(floor(x * n), n - 1)``; an example's AOC is the mean of ``changed_i`` over its
 corruptible steps. Filler, token perturbation and oracle: accuracy of the forced answers, the
 full-rationale accuracy on the same examples, and the share of answers that changed.
+
+LAS (Hase et al. 2020): per record, the simulator's predictions of the student's answer from
+input and rationale, input alone and rationale alone; the block is
+:func:`evalsuite.metrics.simulatability.leakage_adjusted_simulatability` of them over the records
+whose student answer could be read (a prediction the simulator left unreadable counts as a
+miss), with its paired bootstrap interval, and the leaked and non-leaked groups.
 """
 
 from __future__ import annotations
@@ -28,11 +34,17 @@ from evalsuite.metrics.resampling import (
     bootstrap_index_chunks,
     percentile_interval,
 )
-from evalsuite.probes.records import Intervention, interventions_of
+from evalsuite.probes.records import Intervention, interventions_of, simulation_of
 from evalsuite.probes.registry import PROBES
 from evalsuite.runs import Record
 
-__all__ = ["DEFAULT_GRID", "area_over_curve", "summarize_probes", "summarize_robustness"]
+__all__ = [
+    "DEFAULT_GRID",
+    "area_over_curve",
+    "summarize_probes",
+    "summarize_robustness",
+    "summarize_simulatability",
+]
 
 DEFAULT_GRID = tuple(i / 10 for i in range(11))
 """Fractions of the rationale at which curves are read."""
@@ -168,6 +180,51 @@ def _phi(pairs: Sequence[tuple[bool, bool]]) -> float | None:
     return float(np.corrcoef(a, b)[0, 1])
 
 
+def summarize_simulatability(
+    records: Sequence[Record], *, n_resamples: int, rng: RandomState
+) -> dict[str, Any]:
+    """The LAS block of a probe run: LAS with its paired bootstrap interval, each leakage
+    group's size and ``xe``/``x`` agreement, and the simulator's agreement per input form."""
+    from evalsuite.metrics.simulatability import leakage_adjusted_simulatability
+
+    rows = []
+    for record in records:
+        simulation = simulation_of(record)
+        if simulation is not None and record.answer is not None:
+            rows.append((record.answer, simulation))
+    student = [answer for answer, _ in rows]
+    forms = {
+        "input_rationale": [s.input_rationale or "" for _, s in rows],
+        "input": [s.input or "" for _, s in rows],
+        "rationale": [s.rationale or "" for _, s in rows],
+    }
+    block: dict[str, Any] = {
+        "kind": "simulatability",
+        "n_examples": len(rows),
+        "n_unsimulated": len(records) - len(rows),
+        "simulator_agreement": {
+            form: rate_of(p == a for p, a in zip(predicted, student, strict=True)).as_dict()
+            for form, predicted in forms.items()
+        },
+    }
+    if not rows:
+        empty = {"n": 0, "xe_accuracy": None, "x_accuracy": None, "difference": None}
+        none = {"value": None, "low": None, "high": None, "n": 0, "method": "paired bootstrap"}
+        return {**block, "las": none, "leaked": empty, "non_leaked": dict(empty)}
+    result = leakage_adjusted_simulatability(
+        student, forms["input_rationale"], forms["input"], forms["rationale"],
+        n_resamples=n_resamples, rng=rng,
+    )  # fmt: skip
+    groups = {
+        name: {"n": g.n, "xe_accuracy": g.xe_accuracy, "x_accuracy": g.x_accuracy,
+               "difference": g.difference}
+        for name, g in (("leaked", result.leaked), ("non_leaked", result.non_leaked))
+    }  # fmt: skip
+    las = {"value": result.las, "low": result.low, "high": result.high, "n": len(rows),
+           "method": "paired bootstrap"}  # fmt: skip
+    return {**block, "las": las, **groups}
+
+
 def summarize_probes(
     records: Sequence[Record],
     probes: Sequence[str],
@@ -204,6 +261,8 @@ def summarize_probes(
         groups = _by_example(records, name)
         if PROBES[name].summary == "robustness":
             blocks[name] = summarize_robustness(groups)
+        elif PROBES[name].summary == "simulatability":
+            blocks[name] = summarize_simulatability(records, n_resamples=n_resamples, rng=stream)
         elif PROBES[name].summary == "curve":
             blocks[name] = _curve_summary(name, groups, grid, n_resamples=n_resamples, rng=stream)
         else:

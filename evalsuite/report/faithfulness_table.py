@@ -3,7 +3,8 @@
 Curve probes (early answering, corrupted step) show their area over the curve (AOC) with its
 bootstrap interval; accuracy probes (filler, token perturbation, oracle) show the accuracy of
 the forced answers beside the full-rationale accuracy on the same examples, and the share of
-answers that changed, each with its Wilson interval. Every value is a proportion in [0, 1],
+answers that changed, each with its Wilson interval; LAS (leakage-adjusted simulatability)
+with its paired bootstrap interval. Every value but LAS (in [-1, 1]) is a proportion in [0, 1],
 the numbers of the probe run's own summary (:mod:`evalsuite.report.faithfulness`).
 """
 
@@ -19,8 +20,8 @@ from evalsuite.report.tables import Cell, Table
 __all__ = ["COLUMNS", "faithfulness_table"]
 
 AOC, FORCED, FULL, CHANGED = "AOC", "forced acc.", "full acc.", "changed"
-RATIONALE_CHANGED, AGREEMENT = "rationale changed", "agreement"
-COLUMNS = (AOC, FORCED, FULL, CHANGED, RATIONALE_CHANGED, AGREEMENT)
+RATIONALE_CHANGED, AGREEMENT, LAS = "rationale changed", "agreement", "LAS"
+COLUMNS = (AOC, FORCED, FULL, CHANGED, RATIONALE_CHANGED, AGREEMENT, LAS)
 
 
 def _cell(block: Mapping[str, Any] | None) -> Cell | None:
@@ -55,6 +56,7 @@ def faithfulness_table(analysis: ReportAnalysis) -> tuple[Table | None, list[dic
                     FORCED: _cell(block.get("accuracy")),
                     FULL: _cell(block.get("full_accuracy")),
                     CHANGED: _cell(block.get("changed")),
+                    LAS: _cell(block.get("las")),
                 }
                 shown_rows = [(f"{run.name}: {label} (n={block['n_examples']})", shown)]
             for row, shown in shown_rows:
@@ -78,7 +80,11 @@ def faithfulness_table(analysis: ReportAnalysis) -> tuple[Table | None, list[dic
             "changed). forced acc.: accuracy after forcing filler, perturbed tokens or the "
             "teacher's rationale; full acc.: the student's own rationale on the same examples; "
             "n: examples probed. Robustness equivalence, per share of input tokens replaced: "
-            "labels changed, rationale answers changed, and how often the two agree.",
+            "labels changed, rationale answers changed, and how often the two agree. LAS: "
+            "leakage-adjusted simulatability (Hase et al. 2020), in [-1, 1]: how much the "
+            "rationale helps a simulator predict the student's answer beyond the input, averaged "
+            "over items whose rationale alone gives the answer (leaked) and the rest; paired "
+            "bootstrap 95% interval.",
         ),
         numbers,
     )

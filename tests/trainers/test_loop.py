@@ -49,3 +49,15 @@ def test_tokenizer_corpus_is_the_same_for_every_recipe_and_holds_prefixes():
     assert "predict: " + first.input in corpus and "explain: " + first.input in corpus
     assert first.teacher_rationale in corpus and "So the answer is" in corpus
     assert not any(e.input in corpus for e in examples["valid"])  # valid text stays unseen
+
+
+def test_given_examples_are_refused_for_the_two_socratic_students(tmp_path):
+    from evalsuite.errors import UsageError
+    from trainers.config import make_config
+    from trainers.loop import train
+
+    config = make_config(recipe="socratic", task="arith", out=tmp_path / "s", device="cpu")
+    data = TrainingData(get_task("arith"), [], [], {})
+    with pytest.raises(UsageError, match="recipe 'socratic' trains on its task's Socratic steps"):
+        train(config, data=data)
+    assert not (tmp_path / "s").exists()
