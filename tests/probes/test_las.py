@@ -249,3 +249,33 @@ def test_a_task_without_its_simulator_split_is_refused(cli, probe_checkpoints, t
     assert "(the LAS simulator's; try --simulator-split valid)" in result.err
     assert not (tmp_path / "o").exists()
     assert get_task("anli1").label_set(_example(0)) is not None
+
+
+def test_the_student_is_scored_by_the_scorers_batch_function(probe_checkpoints, dss_root):
+    # the seam the CLI test replaces: the real scorer, one record per example, in order
+    import torch
+
+    from evalsuite.checkpoint import open_checkpoint
+    from evalsuite.prompt_presets import FormatRequest
+    from evalsuite.scoring.decoding import DecodingConfig
+    from evalsuite.scoring.student import load_student
+
+    ckpt = open_checkpoint(probe_checkpoints["dss"], request=FormatRequest(), task="cqa")
+    student = load_student(probe_checkpoints["dss"], device=torch.device("cpu"),
+                           max_input_length=64)  # fmt: skip
+    setup = simulatability.ScoringSetup(
+        student, get_task("cqa"), ckpt.prompt, DecodingConfig(), 8, batch_size=2
+    )
+    examples = load_examples("cqa", "test", teacher=False)[:3]
+    records = simulatability.student_records(setup, examples)
+    assert [r.id for r in records] == [e.id for e in examples]
+    assert all(r.rationale is not None for r in records)  # DSS: its explain: branch
+
+
+def test_a_joint_student_is_simulated_too(cli, probe_checkpoints, tmp_path, dss_root, monkeypatch):
+    monkeypatch.setattr(simulatability, "score_batch", _fixed_student)
+    result = _las(cli, probe_checkpoints["single"], tmp_path / "joint", "--limit", "3")
+    assert result.code == 0, result.err
+    run = read_run(tmp_path / "joint")
+    assert run.manifest.coupling == "joint" and len(run.records) == 3
+    assert run.metrics == summarize_probes(run.records, ["las"], rng=0)
