@@ -279,3 +279,19 @@ def test_a_joint_student_is_simulated_too(cli, probe_checkpoints, tmp_path, dss_
     run = read_run(tmp_path / "joint")
     assert run.manifest.coupling == "joint" and len(run.records) == 3
     assert run.metrics == summarize_probes(run.records, ["las"], rng=0)
+
+
+def test_a_student_whose_answers_cannot_be_read_is_refused(
+    cli, probe_checkpoints, tmp_path, dss_root, monkeypatch
+):
+    def unreadable(student, task, prompt, examples, **_):  # type: ignore[no-untyped-def]
+        return [ScoredExample(build_record(task, e, PathOutput("no idea", "hmm")), {})
+                for e in examples]  # fmt: skip
+
+    monkeypatch.setattr(simulatability, "score_batch", unreadable)
+    result = _las(cli, probe_checkpoints["single"], tmp_path / "u")
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "probe 'las': the student's answer could be read on 0 of 12 train examples" in (
+        result.err
+    )
+    assert not (tmp_path / "u" / "simulator").exists()  # no simulator was trained
