@@ -10,6 +10,10 @@ ckpt/train_manifest.json                                        recipe, task, pr
                                                                 SHA-256 of model.safetensors
 ```
 
+A LoRA checkpoint holds ``adapter_model.safetensors`` and ``adapter_config.json`` (peft) in place
+of the model; its manifest's ``base_model`` block names the base model's directory and hash, and
+scoring loads base + adapter (:func:`adapter_base`, :func:`check_base`).
+
 A checkpoint from elsewhere (no manifest) is described by a format preset or flags
 (:mod:`evalsuite.prompt_presets`); a folder without a tokenizer borrows one (``--tokenizer``).
 """
@@ -20,6 +24,7 @@ import hashlib
 import os
 import re
 import shlex
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,26 +35,42 @@ from evalsuite.io import read_json
 from evalsuite.provenance import file_sha256
 
 __all__ = [
+    "ADAPTER_CONFIG",
+    "ADAPTER_WEIGHTS_FILE",
+    "BASE_MODEL_FIELD",
     "OUTPUT_KINDS",
     "RECIPES",
     "TOKENIZER_FILES",
     "TRAIN_MANIFEST",
     "WEIGHTS_FILE",
     "WEIGHTS_HASH_FIELD",
+    "BaseModel",
     "Checkpoint",
     "FormatRequest",
     "PromptFormat",
+    "adapter_base",
+    "base_model_hash",
+    "check_base",
     "convert_command",
+    "is_adapter",
     "open_checkpoint",
     "read_checkpoint",
+    "student_manifest",
     "tokenizer_hash",
     "trainer_checkpoints",
+    "weights_file",
 ]
 
 TRAIN_MANIFEST = "train_manifest.json"
 WEIGHTS_FILE = "model.safetensors"
 WEIGHTS_HASH_FIELD = "weights_sha256"
-"""The train manifest's field holding the SHA-256 of the :data:`WEIGHTS_FILE` it describes."""
+"""The train manifest's field holding the SHA-256 of the weights it describes
+(:func:`weights_file`)."""
+ADAPTER_CONFIG = "adapter_config.json"
+ADAPTER_WEIGHTS_FILE = "adapter_model.safetensors"
+"""A LoRA checkpoint's files (peft's names), in place of config.json and :data:`WEIGHTS_FILE`."""
+BASE_MODEL_FIELD = "base_model"
+"""The train manifest's block naming a LoRA checkpoint's base model: ``path`` and ``sha256``."""
 TOKENIZER_FILES = (
     "tokenizer.json",
     "spiece.model",
@@ -179,14 +200,114 @@ def tokenizer_hash(directories: list[Path]) -> str:
     file's name and bytes, in order; the directory's name too when there are several (a
     Socratic checkpoint's ``decompose`` and ``solve``), so one tokenizer hashes alike wherever
     it lies."""
+    return _files_hash(
+        (f"{directory.name}/{name}" if len(directories) > 1 else name, directory / name)
+        for directory in directories
+        for name in TOKENIZER_FILES
+        if (directory / name).is_file()
+    )
+
+
+def _files_hash(files: Iterable[tuple[str, Path]]) -> str:
+    """SHA-256 over ``(shown name, file)`` pairs: each name and the SHA-256 of its bytes."""
     digest = hashlib.sha256()
-    for directory in directories:
-        for name in TOKENIZER_FILES:
-            if (directory / name).is_file():
-                shown = f"{directory.name}/{name}" if len(directories) > 1 else name
-                digest.update(shown.encode() + b"\0")
-                digest.update(file_sha256(directory / name).encode() + b"\0")
+    for shown, path in files:
+        digest.update(shown.encode() + b"\0")
+        digest.update(file_sha256(path).encode() + b"\0")
     return digest.hexdigest()
+
+
+def base_model_hash(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a base model: its config.json and safetensors weights (names and bytes), the
+    files that decide what an adapter on it computes. Its tokenizer, manifest and training
+    state are left out, so a base that only gains a resume state keeps its hash."""
+    root = Path(path)
+    files = [root / "config.json", *sorted(root.glob("*.safetensors"))]
+    return _files_hash((f.name, f) for f in files if f.is_file())
+
+
+def is_adapter(directory: Path) -> bool:
+    """Whether ``directory`` holds a LoRA adapter (peft's ``adapter_config.json``)."""
+    return (directory / ADAPTER_CONFIG).is_file()
+
+
+def weights_file(directory: Path) -> Path:
+    """The weights a manifest's ``weights_sha256`` describes: the adapter's or the model's."""
+    return directory / (ADAPTER_WEIGHTS_FILE if is_adapter(directory) else WEIGHTS_FILE)
+
+
+@dataclass(frozen=True)
+class BaseModel:
+    """The base model a LoRA adapter was trained on: its directory and, when recorded, the
+    :func:`base_model_hash` it had then."""
+
+    path: Path
+    sha256: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest's :data:`BASE_MODEL_FIELD` block."""
+        return {"path": str(self.path), "sha256": self.sha256}
+
+
+def adapter_base(directory: Path, manifest: dict[str, Any]) -> BaseModel:
+    """The base model of the adapter in ``directory``: the manifest's ``base_model`` block, or
+    for an adapter from elsewhere (no block) peft's ``base_model_name_or_path``, unhashed.
+
+    Raises
+    ------
+    DataError
+        One line naming the path looked for when the base model's directory is missing, or
+        the block or adapter config when it is malformed.
+    """
+    block = manifest.get(BASE_MODEL_FIELD)
+    where = directory / TRAIN_MANIFEST
+    if block is not None:
+        if not isinstance(block, dict) or not isinstance(block.get("path"), str):
+            raise DataError(f"{where}: field '{BASE_MODEL_FIELD}' must hold a 'path' string")
+        recorded = block.get("sha256")
+        if recorded is not None and not isinstance(recorded, str):
+            raise DataError(f"{where}: field '{BASE_MODEL_FIELD}.sha256' must be a string")
+        base = BaseModel(Path(block["path"]), recorded)
+    else:
+        where = directory / ADAPTER_CONFIG
+        config = read_json(where)
+        name = config.get("base_model_name_or_path") if isinstance(config, dict) else None
+        if not isinstance(name, str) or not name:
+            raise DataError(f"{where}: names no base model (base_model_name_or_path)")
+        base = BaseModel(Path(name))
+    if is_adapter(base.path):
+        raise DataError(
+            f"{directory}: the adapter's base model {base.path} is itself an adapter; stacked "
+            "adapters are not supported (train on a merged model)"
+        )
+    if not base.path.is_dir():
+        raise DataError(
+            f"{directory}: the adapter's base model {base.path} is missing (not a directory; "
+            f"named in {where.name})"
+        )
+    return base
+
+
+def check_base(directory: Path, base: BaseModel) -> None:
+    """Refuse a base model whose files are not those the adapter was trained on.
+
+    An adapter's low-rank update is meaningful only on the weights it was trained with; on any
+    other base it would score without an error and mean nothing, so a changed base is an
+    error, not a warning. A base with no recorded hash (an adapter from elsewhere) is trusted.
+
+    Raises
+    ------
+    DataError
+        One line naming both directories and the two hashes.
+    """
+    if base.sha256 is None:
+        return
+    actual = base_model_hash(base.path)
+    if actual != base.sha256:
+        raise DataError(
+            f"{directory}: base model {base.path} has changed since the adapter was trained "
+            f"(sha256 {actual[:12]}..., recorded {base.sha256[:12]}...)"
+        )
 
 
 def _has_tokenizer(directory: Path) -> bool:
@@ -194,6 +315,17 @@ def _has_tokenizer(directory: Path) -> bool:
 
 
 def _check_weights(student: Path) -> None:
+    if is_adapter(student):
+        if not (student / ADAPTER_WEIGHTS_FILE).is_file():
+            pickled = (student / "adapter_model.bin").is_file()
+            raise DataError(
+                f"{student}: adapter has no {ADAPTER_WEIGHTS_FILE}"
+                + (" (pickled adapter_model.bin weights are refused)" if pickled else "")
+            )
+        base = adapter_base(student, student_manifest(student))
+        check_base(student, base)
+        _check_weights(base.path)
+        return
     if not (student / "config.json").is_file():
         raise DataError(f"{student}: checkpoint has no config.json")
     if not any(student.glob("*.safetensors")):
@@ -213,7 +345,7 @@ def _weights_match(root: Path, manifest: dict[str, Any], where: Path) -> bool:
         return True
     if not isinstance(recorded, str):
         raise DataError(f"{where}: field '{WEIGHTS_HASH_FIELD}' must be a string, got {recorded!r}")
-    weights = root / WEIGHTS_FILE
+    weights = weights_file(root)
     return weights.is_file() and file_sha256(weights) == recorded
 
 
@@ -314,7 +446,7 @@ def _check_layout(checkpoint: Checkpoint) -> None:
                 raise DataError(
                     f"{root}: Socratic checkpoint has no '{student.name}' student directory"
                 )
-            if not _weights_match(student, _student_manifest(student), student / TRAIN_MANIFEST):
+            if not _weights_match(student, student_manifest(student), student / TRAIN_MANIFEST):
                 raise DataError(
                     f"{student / TRAIN_MANIFEST} describes other weights; the Socratic "
                     "checkpoint's students do not belong together"
@@ -330,7 +462,8 @@ def _check_layout(checkpoint: Checkpoint) -> None:
         _check_weights(student)
 
 
-def _student_manifest(student: Path) -> dict[str, Any]:
+def student_manifest(student: Path) -> dict[str, Any]:
+    """``student``'s train manifest, or ``{}`` when it has none (a checkpoint from elsewhere)."""
     path = student / TRAIN_MANIFEST
     manifest = read_json(path) if path.is_file() else {}
     return manifest if isinstance(manifest, dict) else {}

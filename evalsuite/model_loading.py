@@ -1,7 +1,8 @@
 """Loading a Hugging Face model from local safetensors: quietly, completely, with one-line errors.
 
 Every load of student weights (a checkpoint to score, a ``--model`` to fine-tune, a training
-state to resume) goes through :func:`load_pretrained`, so all three refuse pickled weights, never
+state to resume) goes through :func:`load_pretrained` (and a LoRA adapter's through
+:func:`load_adapter`), so all three refuse pickled weights, never
 run remote code, keep transformers' load report and progress bars off the terminal, and turn
 any failure, including weights that do not fit the config (transformers would initialise the
 missing ones at random and only log it), into one line naming the directory.
@@ -10,6 +11,7 @@ missing ones at random and only log it), into one line naming the directory.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +23,7 @@ __all__ = [
     "RESUME_STATE",
     "has_safetensors",
     "is_encoder_decoder",
+    "load_adapter",
     "load_pretrained",
     "load_student_model",
     "quiet_transformers",
@@ -143,9 +146,79 @@ def is_encoder_decoder(path: str | os.PathLike[str], *, what: str) -> bool:
     return bool(getattr(config, "is_encoder_decoder", False))
 
 
+def load_adapter(base: Any, path: str | os.PathLike[str], *, what: str, trainable: bool) -> Any:
+    """``base`` (a transformers model) with the LoRA adapter saved at ``path``: a peft model.
+
+    peft's own loader would fall back to a pickled ``adapter_model.bin``, or to the hub, when
+    the safetensors file is absent; here the adapter is read from local safetensors only and
+    every adapter tensor must land in the model.
+
+    Parameters
+    ----------
+    base : transformers model
+        The base model, as loaded by :func:`load_pretrained`. Modified in place.
+    path : path
+        A directory written by peft's ``save_pretrained`` (``adapter_config.json``,
+        ``adapter_model.safetensors``).
+    what : str
+        What ``path`` is, the start of every error.
+    trainable : bool
+        Adapter parameters require gradients (resuming training) or not (scoring).
+
+    Raises
+    ------
+    DataError
+        One line naming ``path``: no safetensors adapter, a config peft cannot read, or
+        adapter tensors that do not fit the base model.
+    """
+    from peft import LoraConfig, get_peft_model, set_peft_model_state_dict
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    from evalsuite.checkpoint import ADAPTER_CONFIG, ADAPTER_WEIGHTS_FILE
+
+    root = Path(path)
+    if not (root / ADAPTER_WEIGHTS_FILE).is_file():
+        raise DataError(
+            f"{what} {root}: no {ADAPTER_WEIGHTS_FILE} (pickled adapter weights are refused)"
+        )
+    try:
+        config = LoraConfig.from_pretrained(str(root), local_files_only=True)
+        config.inference_mode = not trainable
+        tensors = load_file(root / ADAPTER_WEIGHTS_FILE)
+        with warnings.catch_warnings():  # transformers' deprecation notices from inside peft,
+            warnings.simplefilter("ignore", FutureWarning)  # and a base found elsewhere than
+            warnings.filterwarnings("ignore", "The PEFT config's `base_model_name_or_path`")
+            model = get_peft_model(base, config)  # peft's config says (the manifest decides)
+        result: Any = set_peft_model_state_dict(model, tensors)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, SafetensorError) as err:
+        raise DataError(f"{what} {root}: cannot load the adapter ({_first_line(err)})") from None
+    unloaded = sorted(k for k in result.missing_keys if "lora_" in k)
+    if result.unexpected_keys or unloaded:
+        keys = sorted(result.unexpected_keys) or unloaded
+        raise DataError(
+            f"{what} {root}: {ADAPTER_CONFIG} and the adapter weights do not fit the base model "
+            f"(e.g. {keys[0]})"
+        )
+    return model
+
+
 def load_student_model(path: str | os.PathLike[str], *, what: str, **options: Any) -> Any:
-    """A student's model, seq2seq or causal as its config.json says (:func:`load_pretrained`)."""
+    """A student's model, seq2seq or causal as its config.json says (:func:`load_pretrained`).
+
+    A LoRA checkpoint loads as its base model with the adapter's layers in it, unmerged: a
+    transformers model that computes base + adapter (:func:`load_adapter`). Call
+    :func:`evalsuite.checkpoint.open_checkpoint` first: it checks the base is there and
+    unchanged.
+    """
     from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
+
+    from evalsuite.checkpoint import adapter_base, is_adapter, student_manifest
+
+    if is_adapter(Path(path)):
+        base = adapter_base(Path(path), student_manifest(Path(path)))
+        model = load_student_model(base.path, what="base model", **options)
+        return load_adapter(model, path, what=what, trainable=False).get_base_model()
 
     # Missing weights are named before an unreadable config (load_pretrained checks them first).
     seq2seq = not has_safetensors(path) or is_encoder_decoder(path, what=what)

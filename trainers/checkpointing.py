@@ -80,18 +80,32 @@ def claim_output(out: Path, config: TrainConfig) -> bool:
     return True
 
 
+PEFT_MODEL_CARD = "README.md"
+"""peft's ``save_pretrained`` writes a model card beside an adapter; the manifest says more."""
+
+
+def _save_pretrained(model: Any, directory: Path) -> None:
+    with quiet_transformers():
+        model.save_pretrained(directory, safe_serialization=True)
+    if hasattr(model, "peft_config"):
+        (directory / PEFT_MODEL_CARD).unlink(missing_ok=True)
+
+
 def _replace_files(source: Path, target: Path) -> None:
     for path in sorted(source.iterdir()):
         os.replace(path, target / path.name)
 
 
 def save_model(model: Any, tokenizer: Any | None, out: Path) -> None:
-    """``save_pretrained`` (safetensors) into a temporary directory, then rename into ``out``."""
+    """``save_pretrained`` (safetensors) into a temporary directory, then rename into ``out``.
+    A peft model writes its adapter only (``adapter_model.safetensors``, ``adapter_config.json``).
+    """
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out, prefix=".saving-") as tmp, quiet_transformers():
-        model.save_pretrained(tmp, safe_serialization=True)
+    with tempfile.TemporaryDirectory(dir=out, prefix=".saving-") as tmp:
+        _save_pretrained(model, Path(tmp))
         if tokenizer is not None:
-            tokenizer.save_pretrained(tmp)
+            with quiet_transformers():
+                tokenizer.save_pretrained(tmp)
         _replace_files(Path(tmp), out)
 
 
@@ -112,8 +126,7 @@ def save_state(
     final = root / f"step-{step:07d}"
     tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".step-{step:07d}-"))
     try:
-        with quiet_transformers():
-            model.save_pretrained(tmp, safe_serialization=True)
+        _save_pretrained(model, tmp)
         torch.save(training, tmp / _TRAINING_FILE)
         atomic_write_json(tmp / _STATE_FILE, state)
         if final.exists():  # the same step saved again (an interrupt right after an eval)

@@ -7,6 +7,7 @@ defaults that make the tiny student learn in minutes on a CPU.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from dataclasses import asdict, dataclass, field, fields
@@ -17,6 +18,7 @@ from evalsuite.data import ArithConfig
 from evalsuite.errors import UsageError
 from evalsuite.names import RECIPES
 from evalsuite.tasks import get_task
+from trainers.lora import LORA_LR, LoraSettings
 from trainers.student import TINY_MODELS, TinyStudentConfig
 
 __all__ = [
@@ -108,6 +110,9 @@ class TrainConfig:
         Shape of the tiny student (ignored for a pretrained model).
     arith : ArithConfig
         Sizes, seed and noise of the synthetic ``arith`` task (ignored for other tasks).
+    lora : LoraSettings or None
+        Train a LoRA adapter on ``model`` (a local checkpoint, then the adapter's base) instead
+        of every weight; None: a full fine-tune.
     """
 
     recipe: str
@@ -136,6 +141,7 @@ class TrainConfig:
     device: str = "auto"
     tiny: TinyStudentConfig = DEFAULT_TINY
     arith: ArithConfig = field(default_factory=ArithConfig)
+    lora: LoraSettings | None = None
 
     def __post_init__(self) -> None:
         RECIPES.check(self.recipe)
@@ -148,6 +154,11 @@ class TrainConfig:
                 f"--model {self.model}: not a local checkpoint directory (pass "
                 f"{', '.join(TINY_MODELS)}, or a directory written by save_pretrained; "
                 "nothing is downloaded)"
+            )
+        if self.lora is not None and self.model in TINY_MODELS:
+            raise UsageError(
+                f"--lora-r: an adapter trains on a pretrained base model; give --model PATH (a "
+                f"local checkpoint, e.g. one trained with --model {self.model}), not {self.model}"
             )
         for name in (
             "max_steps",
@@ -208,7 +219,8 @@ def make_config(**options: Any) -> TrainConfig:
 
     ``options`` are TrainConfig fields; ``None`` means "not given". ``lr``, ``batch_size``,
     ``max_steps``, ``eval_every`` and ``warmup_steps`` default to :data:`TINY_DEFAULTS` for
-    ``model="tiny"`` and to :data:`PRETRAINED_DEFAULTS` (the DSS release) otherwise.
+    ``model="tiny"`` and to :data:`PRETRAINED_DEFAULTS` (the DSS release) otherwise; a LoRA
+    adapter's ``lr`` to :data:`trainers.lora.LORA_LR`.
 
     Examples
     --------
@@ -221,6 +233,8 @@ def make_config(**options: Any) -> TrainConfig:
         raise UsageError(f"unknown training option(s): {', '.join(unknown)}")
     given = {key: value for key, value in options.items() if value is not None}
     defaults = TINY_DEFAULTS if given.get("model", "tiny") in TINY_MODELS else PRETRAINED_DEFAULTS
+    if given.get("lora") is not None:
+        defaults = {**defaults, "lr": LORA_LR}
     out = given.get("out")
     if isinstance(out, os.PathLike):
         given["out"] = os.fspath(out)
@@ -230,9 +244,10 @@ def make_config(**options: Any) -> TrainConfig:
 def config_differences(saved: dict[str, Any], config: TrainConfig) -> list[str]:
     """Fields whose values differ between a saved config and ``config``, as ``"name: a -> b"``.
 
-    Fields in :data:`RESUME_IGNORED` are not compared.
+    Fields in :data:`RESUME_IGNORED` are not compared. ``config`` is compared in its JSON form,
+    as ``saved`` was read (a tuple of LoRA targets is a list there).
     """
-    current = config.to_dict()
+    current = json.loads(json.dumps(config.to_dict()))
     names = sorted((set(saved) | set(current)) - set(RESUME_IGNORED))
     return [
         f"{name}: {saved.get(name)!r} -> {current.get(name)!r}"

@@ -18,6 +18,7 @@ import torch
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
+from evalsuite.checkpoint import BaseModel, base_model_hash
 from evalsuite.errors import UsageError
 from evalsuite.io import atomic_write_json
 from evalsuite.model_loading import RESUME_STATE
@@ -38,6 +39,7 @@ from trainers.config import TrainConfig
 from trainers.data import TrainingData, training_data_for, training_label
 from trainers.distributed import Distributed, all_reduce_sum, barrier, setup_distributed, teardown
 from trainers.evaluation import label_accuracy, validation_loss
+from trainers.lora import backbone
 from trainers.manifest import Curves, build_manifest
 from trainers.recipes import (
     LABEL_PREFIX,
@@ -120,7 +122,8 @@ def _student(
     """
     from transformers import AutoTokenizer
 
-    from evalsuite.model_loading import load_student_model
+    from evalsuite.model_loading import load_adapter, load_student_model
+    from trainers.lora import attach_lora
     from trainers.student import TINY_MODELS, load_student, tiny_model, train_tokenizer
 
     pretrained = None
@@ -141,7 +144,7 @@ def _student(
 
     torch.manual_seed(config.seed)  # the same initial weights in every process and every run
     model: Any
-    if state_dir is not None:
+    if state_dir is not None and config.lora is None:
         # Safetensors only: a pytorch_model.bin planted in the state directory is never read.
         model = load_student_model(state_dir, what=RESUME_STATE, dtype=torch.float32)
     elif config.model in TINY_MODELS:
@@ -150,6 +153,12 @@ def _student(
         model = tiny_model(tokenizer, config.tiny, kind=config.model, max_positions=positions)
     else:
         model = (pretrained or load_student(config.model, dtype=torch.float32))[0]
+    if config.lora is not None:  # the base stays frozen; only the adapter trains and is saved
+        model = (
+            attach_lora(model, config.lora)
+            if state_dir is None
+            else load_adapter(model, state_dir, what=RESUME_STATE, trainable=True)
+        )
     if not model.config.is_encoder_decoder:
         ensure_pad_token(tokenizer)
     return tokenizer, model.to(ctx.device)
@@ -269,13 +278,22 @@ def _train(
     # Labels are short: decode a few tokens past the longest training label, not 256.
     max_new_tokens = min(config.max_target_length, train_set.longest_target("label") + 8)
 
-    module = RecipeModule(model, recipe).to(ctx.device)
+    # The student interface drives the transformers model; under LoRA that is the base with the
+    # adapter's layers in it, while `model` (the peft wrapper) is what saves the adapter alone.
+    network = backbone(model)
+    module = RecipeModule(network, recipe).to(ctx.device)
     wrapped: torch.nn.Module = module
     if ctx.world_size > 1:
         device_ids = [ctx.device.index] if ctx.device.type == "cuda" else None
         wrapped = DistributedDataParallel(module, device_ids=device_ids)
     optimizer = _optimizer(module, config)
     n_parameters = sum(p.numel() for p in model.parameters())
+    # Hashed once: a LoRA base does not change while its adapter trains (it is frozen).
+    base_model = (
+        BaseModel(Path(config.model).resolve(), base_model_hash(config.model))
+        if config.lora is not None
+        else None
+    )
 
     # ---------------------------------------------------------------- resume
     curves = Curves()
@@ -322,6 +340,7 @@ def _train(
             n_parameters=n_parameters,
             train_seconds=train_seconds,
             out=out,
+            base_model=base_model,
         )
         write_manifest(out, manifest)
 
@@ -383,7 +402,7 @@ def _train(
                 module, valid_set, batch_size=config.eval_batch_size, pad_id=pad_id, ctx=ctx
             )
             accuracy = label_accuracy(
-                model,
+                network,
                 tokenizer,
                 recipe,
                 data.valid,

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evalsuite.checkpoint import WEIGHTS_FILE, WEIGHTS_HASH_FIELD
+from evalsuite.checkpoint import BASE_MODEL_FIELD, WEIGHTS_HASH_FIELD, BaseModel, weights_file
 from evalsuite.provenance import file_sha256, now_iso, provenance
 from trainers.config import TrainConfig
 from trainers.data import TrainingData
@@ -57,14 +57,16 @@ def build_manifest(
     n_parameters: int,
     train_seconds: float,
     out: Path,
+    base_model: BaseModel | None = None,
 ) -> dict[str, Any]:
     """The manifest of a run that has completed ``step`` steps, written into ``out``.
 
     ``status`` is ``"running"`` (saved at an evaluation), ``"interrupted"`` or ``"complete"``.
-    ``weights_sha256`` is the SHA-256 of ``out/model.safetensors`` (null before the first save),
-    so that a manifest copied beside other weights is refused by ``evalsuite score``.
+    ``weights_sha256`` is the SHA-256 of ``out/model.safetensors`` (of the adapter's weights for
+    LoRA; null before the first save), so that a manifest copied beside other weights is refused
+    by ``evalsuite score``. ``base_model`` is a LoRA adapter's base model (null otherwise).
     """
-    weights = out / WEIGHTS_FILE
+    weights = weights_file(out)
     prompt = recipe.prompt_format()
     best = curves.best()
     done_here = len(curves.train)
@@ -83,6 +85,7 @@ def build_manifest(
         "config": config.to_dict(),
         "seed": config.seed,
         WEIGHTS_HASH_FIELD: file_sha256(weights) if weights.is_file() else None,
+        BASE_MODEL_FIELD: base_model.to_dict() if base_model is not None else None,
         "data": {
             **data.fingerprint,
             "n_train": len(data.train),

@@ -14,6 +14,8 @@ Nothing is ever deleted. Under `torchrun --nproc_per_node N` the same command tr
 Defaults: --model tiny trains a small T5 from scratch, tiny-gpt2 and tiny-llama small causal
 LMs (lr 1e-3, batch 16, 1000 steps, warmup 50, eval every 250); a pretrained --model PATH
 uses the DSS release's (lr 5e-5, batch 64, 10000 steps, no warmup, eval every 250).
+--lora-r R trains a LoRA adapter on --model PATH instead (lr 2e-4); the checkpoint holds the
+adapter and names its base model, which `evalsuite score` loads under it.
 accelerate launch works like torchrun.
 
 examples:
@@ -23,6 +25,7 @@ examples:
   evalsuite train standard --task arith --arith n_train=500,label_noise=0.2 \\
       --label-source teacher --out ckpt/arith-distill
   evalsuite train socratic --task arith --out ckpt/arith-socratic
+  evalsuite train dss --task arith --model ckpt/arith-dss-llama --lora-r 8 --out ckpt/arith-lora
 """
 
 from __future__ import annotations
@@ -93,6 +96,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE,...",
         help="tiny student shape, e.g. num_layers=3,d_model=128 (fields of TinyStudentConfig)",
     )
+    lora = parser.add_argument_group(
+        "LoRA (peft): train an adapter on --model PATH, the base model, which stays frozen"
+    )
+    lora.add_argument(
+        "--lora-r",
+        type=int,
+        metavar="R",
+        help="train a LoRA adapter of rank R instead of every weight",
+    )
+    lora.add_argument(
+        "--lora-alpha", type=int, metavar="A", help="the update is scaled by A / R (default 2 R)"
+    )
+    lora.add_argument(
+        "--lora-targets",
+        nargs="+",
+        metavar="MODULE",
+        help="modules to adapt, e.g. q_proj v_proj (default: peft's for the architecture)",
+    )
     parser.add_argument(
         "--arith",
         metavar="KEY=VALUE,...",
@@ -147,6 +168,7 @@ def _alpha(args: argparse.Namespace) -> float:
 def run(args: argparse.Namespace) -> int:
     from evalsuite.data import ArithConfig
     from trainers.config import DEFAULT_TINY, make_config
+    from trainers.lora import LoraSettings
 
     config = make_config(
         recipe=args.recipe,
@@ -168,6 +190,7 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         tiny=parse_overrides(args.tiny, DEFAULT_TINY, "--tiny"),
         arith=parse_overrides(args.arith, ArithConfig(), "--arith"),
+        lora=LoraSettings.from_options(args.lora_r, args.lora_alpha, args.lora_targets),
     )
     from trainers.loop import train
 

@@ -325,16 +325,29 @@ def model_hash(checkpoint: str | os.PathLike[str], ckpt: Checkpoint) -> str:
 
 
 def _model_hash(checkpoint: str | os.PathLike[str], tokenizer: Path | None) -> str:
-    """The checkpoint's files; with ``--tokenizer``, those and the tokenizer's together."""
+    """The checkpoint's files; with ``--tokenizer``, those and the tokenizer's together; for a
+    LoRA adapter, those and its base model's (:func:`evalsuite.checkpoint.base_model_hash`)."""
     import hashlib
 
-    from evalsuite.checkpoint import tokenizer_hash
+    from evalsuite.checkpoint import (
+        adapter_base,
+        base_model_hash,
+        is_adapter,
+        student_manifest,
+        tokenizer_hash,
+    )
     from evalsuite.scoring.student import checkpoint_hash
 
     own = checkpoint_hash(checkpoint)
-    if tokenizer is None:
+    parts = [own]
+    if is_adapter(Path(checkpoint)):
+        base = adapter_base(Path(checkpoint), student_manifest(Path(checkpoint)))
+        parts.append(base.sha256 or base_model_hash(base.path))  # checked when it was opened
+    if tokenizer is not None:
+        parts.append(tokenizer_hash([tokenizer]))
+    if len(parts) == 1:
         return own
-    return hashlib.sha256(f"{own}\0{tokenizer_hash([tokenizer])}".encode()).hexdigest()
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def _stack(vectors: Sequence[Any]) -> Any:
