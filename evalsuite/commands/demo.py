@@ -6,7 +6,10 @@ Steps (each resumes when its output exists, so an interrupted demo picks up wher
   2. train standard, single, dss, mi, mixed (CoT + PoT) and socratic (decomposer + solver) tiny
      students, each under a fixed step budget, two at a time (--jobs), and score each on the
      test split as soon as it is trained; the mixed student three ways: CoT path only, PoT
-     path only (both greedy), and a vote over 5 sampled paths of each kind
+     path only (both greedy), and a vote over 5 sampled paths of each kind; the single and
+     mixed (CoT prompt) students are then probed on their first 100 test examples: early
+     answering and a corrupted step (``evalsuite probe``), read by the report's faithfulness
+     and rationale-dependence tables
   3. add the teacher as a run
   4. summarise the runs and compare each with the baseline (paired tests, Holm-adjusted)
   5. estimate label-rationale mutual information (every estimator, with its interval)
@@ -39,6 +42,12 @@ MIXED_SAMPLES = 5
 MIXED_TEMPERATURE = 0.7
 """The mixed student's vote: 5 sampled paths of each kind at temperature 0.7, the usual
 self-consistency setting (sampling at 1.0 makes a tiny student's single paths much worse)."""
+PROBED_RECIPES = ("single", "mixed")
+DEMO_PROBES = ("early_answering", "corrupted_step")
+DEMO_PROBE_LIMIT = 100
+"""The joint students probed, the probes, and on how many test examples: enough for an AOC
+interval that tells a dependent student from one that ignores its rationale, at a small
+share of the demo's time."""
 DEMO_NEURAL_SEEDS = 1
 DEMO_NEURAL_RESAMPLES = 5
 """Fewer trainings of the neural MI bounds than a full report (3 seeds, 20 half-samples each):
@@ -210,7 +219,21 @@ def _score_student(config: DemoConfig, recipe: str, checkpoint: Path) -> list[Pa
             out=out,
         )
         runs.append(out)
+    if recipe in PROBED_RECIPES:
+        runs.append(_probe_student(config, recipe, checkpoint))
     return runs
+
+
+def _probe_student(config: DemoConfig, recipe: str, checkpoint: Path) -> Path:
+    """Early answering and a corrupted step on the student's first test examples."""
+    from evalsuite.probes.runner import ProbeConfig, probe_checkpoint
+
+    out = config.runs / f"{config.task}-{recipe}-probe-test"
+    probes = ProbeConfig(probes=DEMO_PROBES, task=config.task, split="test",
+                         data_dir=config.data_dir, limit=DEMO_PROBE_LIMIT, batch_size=64,
+                         progress=False)  # fmt: skip
+    probe_checkpoint(checkpoint, probes, out=out)
+    return out
 
 
 def student_job(config: DemoConfig, recipe: str, threads: int | None) -> list[Path]:
@@ -320,9 +343,11 @@ def run_demo(config: DemoConfig) -> dict[str, Any]:
         print_comparison(comparison["result"])
     if result.mi is not None:
         print(render_markdown(result.mi), file=sys.stderr)
-    _step(7, f"report written to {config.out}; the main table, and the mixed student's single "
-          "paths next to its vote")  # fmt: skip
-    tables = [render_markdown(t) for t in (result.main, result.paths) if t is not None]
+    _step(7, f"report written to {config.out}; the main table, the mixed student's single "
+          "paths next to its vote, which students' answers depend on their rationale")  # fmt: skip
+    dependence = result.tables["dependence"]
+    tables = [render_markdown(t) for t in (result.main, result.paths, dependence) if t is not None]
+    tables += result.document["dependence"]["findings"]
     return {"runs": runs, "report": result, "tables": "\n".join(tables)}
 
 

@@ -10,6 +10,7 @@ Layout of ``out``::
     tables/main.tex, calibration.tex, mi.tex   booktabs tables to \\input into a paper
     tables/paths.tex                           runs with reasoning paths: single paths and vote
     tables/faithfulness.tex                    probe runs: AOC and forced-answer accuracies
+    tables/dependence.tex                      probe runs: does the answer depend on the rationale?
     tables/all.tex                             the same tables as a standalone document
     figures/*.png, *.pdf                       reliability diagrams, accuracy-coverage, MI,
                                                early-answering and corrupted-step curves
@@ -35,6 +36,7 @@ from evalsuite.report.analysis import ReportAnalysis, analyse, groups, pairings
 from evalsuite.report.calibration_table import calibration_table
 from evalsuite.report.config import ReportConfig
 from evalsuite.report.coverage import mark_partial_rows, report_coverage
+from evalsuite.report.dependence_table import dependence_table
 from evalsuite.report.examples import (
     EXAMPLES_MD,
     collect_examples,
@@ -89,6 +91,7 @@ TABLES: tuple[ReportTable, ...] = (
     ReportTable("calibration", calibration_table),
     ReportTable("mi", mi_table),
     ReportTable("faithfulness", faithfulness_table),
+    ReportTable("dependence", dependence_table),
 )
 """Every table of a report, in the order summary.md and all.tex show them. A new table is one
 module with a ``build`` function and one entry here."""

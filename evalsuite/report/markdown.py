@@ -114,6 +114,8 @@ def summary_markdown(
     ]
     for table in tables:
         lines += [render_markdown(table)]
+        if table.label == "tab:dependence":  # its verdicts in a sentence from the numbers
+            lines += [*document.get("dependence", {}).get("findings", []), ""]
         if table.label == "tab:main":
             lines += ["## Significance against the baseline", ""]
             comparisons = document["comparisons"]

@@ -124,3 +124,30 @@ def test_the_report_phases_print_the_demo_step_lines_once_in_order(capsys) -> No
     assert [s.split("]")[0] for s in steps] == [f"[{k}/{TOTAL_STEPS}" for k in (4, 5, 6)]
     assert "compar" in steps[0] and "standard" in steps[0] and "mutual information" in steps[1]
     assert [line.strip() for line in err if not line.startswith("[")] == lines
+
+
+@pytest.mark.parametrize(("recipe", "probed"), [("single", True), ("mixed", True),
+                                                ("dss", False), ("socratic", False)])  # fmt: skip
+def test_the_single_and_mixed_students_are_probed_on_the_first_test_examples(
+    monkeypatch, tmp_path: Path, recipe: str, probed: bool
+) -> None:
+    """Scoring and probing stand in (the probes are tested on students of known behaviour in
+    tests/probes); this pins which students the demo probes, with what, and where it goes."""
+    import evalsuite.probes.runner as runner
+    import evalsuite.scoring.scorer as scorer
+    from evalsuite.commands.demo import DEMO_PROBE_LIMIT, DemoConfig, _score_student
+
+    calls: list[tuple[Path, object, Path]] = []
+    monkeypatch.setattr(scorer, "score_checkpoint", lambda ckpt, config, *, out: None)
+    monkeypatch.setattr(runner, "probe_checkpoint",
+                        lambda ckpt, config, *, out: calls.append((ckpt, config, out)))  # fmt: skip
+    config = DemoConfig(work=str(tmp_path))
+    runs = _score_student(config, recipe, tmp_path / "ckpt")
+    probe_run = config.runs / f"arith-{recipe}-probe-test"
+    assert (probe_run in runs) is probed and len(calls) == int(probed)
+    if probed:
+        ((ckpt, probe_config, out),) = calls
+        assert ckpt == tmp_path / "ckpt" and out == probe_run and runs[-1] == probe_run
+        assert probe_config.probes == ("early_answering", "corrupted_step")
+        assert (probe_config.task, probe_config.split) == ("arith", "test")
+        assert probe_config.limit == DEMO_PROBE_LIMIT == 100
