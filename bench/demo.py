@@ -7,7 +7,8 @@ The committed HEAD of this repository is cloned (``git clone``) into a temporary
 one). Every line the demo writes is stamped as it arrives, so the output splits the wall time
 into the set-up (everything before the demo's first ``[k/N]`` step line: creating ``.venv``
 and installing) and each of the demo's steps. ``--installer both`` times the set-up with uv and
-with pip, one after the other (uv only where it is on PATH; ``--setup-only`` stops there).
+with pip, one after the other (where uv is not on PATH, the uv set-up includes installing it
+into ``.venv`` with pip; ``--setup-only`` stops there).
 Nothing is asserted: the numbers are for people, and other jobs on the machine slow it.
 
 Needs only the standard library, so it runs before any environment exists.
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     installers = ["uv", "pip"] if args.installer == "both" else [args.installer]
     if "uv" in installers and shutil.which("uv") is None:
-        print("uv is not on PATH: the set-up falls back to pip", file=sys.stderr)
+        print("uv is not on PATH: the set-up pip-installs it into .venv first", file=sys.stderr)
     root = Path(tempfile.mkdtemp(prefix="evalsuite-demo-bench-"))
     print(f"bench/demo.py: fresh clones of {REPO} under {root}, {os.cpu_count()} CPUs")
     failed = False

@@ -1,8 +1,10 @@
 #!/bin/sh
 # Create (or reuse) the virtual environment VENV and install the project into it, with its
-# EXTRAS (e.g. dev) when given: with uv when it is on PATH, else with python3 -m venv and pip.
-# uv was the faster on a fresh clone (bench/demo.py times both; see the README). Set
-# EVALSUITE_INSTALLER=pip to use pip although uv is there.
+# EXTRAS (e.g. dev) when given. With uv: the one on PATH, else one pip installs into VENV
+# itself (python3 -m venv, then pip install uv: a few seconds, and it leaves with the venv).
+# Where uv cannot be had (no registry to fetch it from), with plain pip. uv was the faster on a
+# fresh clone (bench/demo.py times both; see the README). EVALSUITE_INSTALLER=pip uses pip
+# although uv is there.
 #
 #   scripts/setup_env.sh VENV [EXTRAS]
 set -eu
@@ -12,7 +14,23 @@ if [ -n "${2:-}" ]; then target=".[$2]"; fi
 # The CPU wheel: a bare requirement on torch would pull several GB of CUDA packages.
 torch=torch==2.13.0
 
-if [ "${EVALSUITE_INSTALLER:-uv}" != pip ] && command -v uv >/dev/null 2>&1; then
+uv=
+if [ "${EVALSUITE_INSTALLER:-uv}" != pip ]; then
+    if command -v uv >/dev/null 2>&1; then
+        uv=$(command -v uv)
+    elif [ -x "$venv/bin/uv" ]; then
+        uv=$venv/bin/uv
+    else
+        [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+        if "$venv/bin/python" -m pip install --quiet "uv>=0.4" && [ -x "$venv/bin/uv" ]; then
+            uv=$venv/bin/uv
+        else
+            echo "scripts/setup_env.sh: could not install uv; installing with pip" >&2
+        fi
+    fi
+fi
+
+if [ -n "$uv" ]; then
     # uv reads no pip.conf: hand it the wheel directories, indexes and constraints pip is
     # configured with, so both installers see the same packages.
     set --
@@ -27,10 +45,12 @@ if [ "${EVALSUITE_INSTALLER:-uv}" != pip ] && command -v uv >/dev/null 2>&1; the
     for constraint in $(python3 -m pip config get global.constraint 2>/dev/null); do
         set -- "$@" --constraint "$constraint"
     done
-    [ -x "$venv/bin/python" ] || uv venv --quiet "$venv"
-    uv pip install --quiet --python "$venv/bin/python" "$@" "$torch" -e "$target"
+    [ -x "$venv/bin/python" ] || "$uv" venv --quiet "$venv"
+    "$uv" pip install --quiet --python "$venv/bin/python" "$@" "$torch" -e "$target"
 else
     [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    # a venv made by uv has no pip
+    "$venv/bin/python" -m pip --version >/dev/null 2>&1 || "$venv/bin/python" -m ensurepip --quiet
     "$venv/bin/python" -c "import torch" 2>/dev/null || "$venv/bin/python" -m pip install "$torch"
     "$venv/bin/python" -m pip install -e "$target"
 fi
