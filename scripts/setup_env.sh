@@ -22,7 +22,7 @@ if [ "${EVALSUITE_INSTALLER:-uv}" != pip ]; then
         uv=$venv/bin/uv
     else
         [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-        if "$venv/bin/python" -m pip install --quiet "uv>=0.4" && [ -x "$venv/bin/uv" ]; then
+        if "$venv/bin/python" -m pip install --quiet --quiet "uv>=0.4" && [ -x "$venv/bin/uv" ]; then
             uv=$venv/bin/uv
         else
             echo "scripts/setup_env.sh: could not install uv; installing with pip" >&2
