@@ -5,11 +5,14 @@ can be recomputed from records.jsonl at any time. Its top-level keys are a contr
 never rename them::
 
     {"n", "accuracy", "extraction_failure", "consistency", "teacher_agreement",
-     "calibration", "rationale", "paths", "confidence"}
+     "calibration", "rationale", "paths", "confidence", "settings"}
 
 ``confidence`` says which record confidence the calibration numbers use (``variant``, the record
 ``field``, and ``n``, the records that carry it): by default the answer confidence, or the
-length-normalised or whole-sequence variant (docs/confidence.md).
+length-normalised or whole-sequence variant (docs/confidence.md). ``settings`` says what else made
+the numbers: the :data:`SUMMARY_VERSION` and the bootstrap ``seed`` (null for a seed that is no
+integer), so a reader can tell whether a stored summary is the one it would compute
+(:func:`evalsuite.report.explorer.stored_summary`).
 
 Rates are ``{"value", "k", "n", "low", "high"}`` (Wilson 95 %); a rate whose question applies to
 no record (no rationales, no teacher) is null rather than zero.
@@ -37,6 +40,7 @@ from evalsuite.runs.records import Record, as_records
 
 __all__ = [
     "CONFIDENCE_FIELDS",
+    "SUMMARY_VERSION",
     "ConfidenceVariant",
     "answers_agree",
     "calibration_summary",
@@ -45,6 +49,12 @@ __all__ = [
 ]
 
 SameAnswer = Callable[[str, str], bool]
+
+SUMMARY_VERSION = 1
+"""The version of :func:`summarize_run`'s keys and numbers, recorded in each summary's
+``settings``. Raise it with any change to what a summary holds or how a number is computed: a
+stored metrics.json of another version is then recomputed, never shown, by the readers that
+reuse it (the report, the explorer)."""
 
 ConfidenceVariant = Literal["answer", "normalized", "sequence"]
 """A name of :data:`evalsuite.names.CONFIDENCE_VARIANTS`."""
@@ -214,7 +224,8 @@ def summarize_run(
         :func:`evalsuite.metrics.rationale.rationale_summary`) or null; ``paths`` (multi-path
         students, see :func:`evalsuite.metrics.paths.path_summary`) or null; ``confidence``
         (``variant``, ``field``, ``n``: which confidence calibration used, and how many records
-        carry it).
+        carry it); ``settings`` (``version``: :data:`SUMMARY_VERSION`, ``seed``: ``rng`` when it
+        is an integer, else null).
 
     Examples
     --------
@@ -250,4 +261,10 @@ def summarize_run(
         "rationale": rationale_summary(typed),
         "paths": path_summary(typed, same_answer=agree),
         "confidence": {"variant": confidence, "field": field, "n": len(scored)},
+        "settings": {"version": SUMMARY_VERSION, "seed": _integer_seed(rng)},
     }
+
+
+def _integer_seed(rng: RandomState) -> int | None:
+    """The seed when it is an integer (a generator's state is not recorded), else None."""
+    return int(rng) if isinstance(rng, int | np.integer) and not isinstance(rng, bool) else None

@@ -271,6 +271,27 @@ def _temperature(
     return found
 
 
+def _summary(r: ReportRun, config: ReportConfig, say: Progress) -> Mapping[str, Any]:
+    """The run's summary: its metrics.json where that is what this report would compute
+    (:func:`evalsuite.report.explorer.stored_summary`: same records, seed and confidence
+    variant), else :func:`evalsuite.metrics.summary.summarize_run` of its records, as
+    ``evalsuite metrics --seed SEED --confidence VARIANT`` computes it."""
+    from evalsuite.metrics.summary import summarize_run
+    from evalsuite.report.explorer import stored_summary, task_same_answer
+
+    stored = stored_summary(r.run, seed=config.seed, confidence=config.confidence)
+    if stored is not None:
+        say(f"summarising {r.name}: its metrics.json ({len(r.run.records)} records)")
+        return stored
+    say(f"summarising {r.name} ({len(r.run.records)} records)")
+    return summarize_run(
+        r.run.records,
+        same_answer=task_same_answer(r.task),
+        rng=config.seed,
+        confidence=config.confidence,
+    )
+
+
 def analyse(
     runs: Sequence[ReportRun],
     paired: Sequence[Pairing],
@@ -283,18 +304,7 @@ def analyse(
     beforehand by :func:`pairings` (which gives ``paired``); ``partners`` maps a run's name to
     its checkpoint's validation run
     (:func:`evalsuite.analysis.calibration.validation_partners`)."""
-    from evalsuite.metrics.summary import summarize_run
-    from evalsuite.report.explorer import task_same_answer
-
-    summaries = {}
-    for r in runs:
-        say(f"summarising {r.name} ({len(r.run.records)} records)")
-        summaries[r.name] = summarize_run(
-            r.run.records,
-            same_answer=task_same_answer(r.task),
-            rng=config.seed,
-            confidence=config.confidence,
-        )
+    summaries = {r.name: _summary(r, config, say) for r in runs}
     comparisons = _comparisons(paired, config, say)
     mi, skipped = _mutual_information(runs, config, say)
     return ReportAnalysis(

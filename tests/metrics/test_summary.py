@@ -21,6 +21,7 @@ TOP_LEVEL = [
     "rationale",
     "paths",
     "confidence",  # added with --confidence: which record confidence calibration used
+    "settings",  # added so the report and the explorer can tell a stored summary is current
 ]
 
 

@@ -269,18 +269,19 @@ def test_load_run_alpha(runs_dir):
 def test_load_run_reuses_metrics_json_only_when_it_summarises_these_records(tmp_path):
     records = fx.paths_records()
     summary = summarize_run(records)
-    marked = {**summary, "accuracy": {**summary["accuracy"], "k": 99}}  # tells the two apart
+    # tells the two apart (the value: a changed count of right answers is another summary)
+    marked = {**summary, "accuracy": {**summary["accuracy"], "value": 0.99}}
     path = tmp_path / "r"
     writer = RunWriter(path, {"name": "r", "task": "arith"})
     writer.append(records)
     writer.finish([r["id"] for r in records], metrics=marked)
     run = ex.load_run(path)
-    assert (run.summary_source, run.summary["accuracy"]["k"]) == ("from metrics.json", 99)
+    assert (run.summary_source, run.summary["accuracy"]["value"]) == ("from metrics.json", 0.99)
     # records rewritten after metrics.json: stale, so recomputed
     stamp = ex.records_mtime_ns(path) + 10**9
     os.utime(path / "records.jsonl", ns=(stamp, stamp))
     run = ex.load_run(path)
-    assert (run.summary_source, run.summary["accuracy"]["k"]) == ("computed from records", 3)
+    assert (run.summary_source, run.summary["accuracy"]["value"]) == ("computed from records", 1.0)
     # a metrics.json over another number of records, or missing a summary key: not used
     os.utime(path / "metrics.json", ns=(stamp + 1, stamp + 1))
     assert ex.load_run(path).summary_source == "from metrics.json"

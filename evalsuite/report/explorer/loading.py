@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -15,6 +15,9 @@ from evalsuite.errors import UsageError
 from evalsuite.metrics.registry import CALIBRATION_METRICS
 from evalsuite.report.explorer.table import records_frame
 from evalsuite.runs import MANIFEST, METRICS, RECORDS, Manifest, Record, Run, read_run
+
+if TYPE_CHECKING:
+    from evalsuite.metrics.summary import ConfidenceVariant
 
 __all__ = [
     "RUNS_ENV",
@@ -184,21 +187,40 @@ def task_same_answer(task: Any) -> Callable[[str, str], bool] | None:
 
 # summarize_run's top-level keys (its contract); a metrics.json lacking one is not used.
 SUMMARY_KEYS = ("n", "accuracy", "extraction_failure", "consistency", "teacher_agreement",
-                "calibration")  # fmt: skip
+                "calibration", "rationale", "paths", "confidence", "settings")  # fmt: skip
 
 
-def stored_summary(run: Run) -> dict[str, Any] | None:
-    """The run's metrics.json when it is the summary of exactly these records, else None.
+def stored_summary(
+    run: Run, *, seed: int = 0, confidence: ConfidenceVariant = "answer"
+) -> dict[str, Any] | None:
+    """The run's metrics.json when it is the summary that ``summarize_run(run.records,
+    rng=seed, confidence=confidence)`` would compute, else None.
 
-    It is used when it has every summary key and every registered calibration metric, counts as
-    many records as records.jsonl holds, and was written no earlier than records.jsonl (the
-    writer writes it last). Reusing it
-    spares recomputing rationale BLEU/ROUGE, which takes seconds per thousand records.
+    Scoring and the imports write that summary with seed 0 and the answer confidence when a run
+    completes; reusing it spares the report and the explorer summarising every run again
+    (rationale BLEU/ROUGE and the bootstrap intervals take seconds per thousand records). It is
+    used when it has every summary key and every registered calibration metric, was made by
+    this :data:`~evalsuite.metrics.summary.SUMMARY_VERSION` with this seed and confidence
+    variant (its ``settings`` and ``confidence``; a metrics.json written before these keys,
+    e.g. a schema-1 run's, is recomputed), counts as many records, and as many correct ones, as
+    records.jsonl holds, and was written no earlier than records.jsonl (the writer writes it
+    last).
     """
+    from evalsuite.metrics.summary import SUMMARY_VERSION
+
     metrics = run.metrics
     if not isinstance(metrics, dict) or any(key not in metrics for key in SUMMARY_KEYS):
         return None
-    if metrics["n"] != len(run.records):
+    if metrics["settings"] != {"version": SUMMARY_VERSION, "seed": seed}:
+        return None
+    if not isinstance(metrics["confidence"], dict) or (
+        metrics["confidence"].get("variant") != confidence
+    ):
+        return None
+    accuracy = metrics["accuracy"]
+    if metrics["n"] != len(run.records) or not isinstance(accuracy, dict):
+        return None
+    if accuracy.get("k") != sum(r.correct for r in run.records):
         return None
     calibration = metrics["calibration"]
     if isinstance(calibration, dict) and any(key not in calibration for key in CALIBRATION_METRICS):
