@@ -53,7 +53,8 @@ class ReportAnalysis:
         Run name -> :func:`evalsuite.metrics.summary.summarize_run` of its records.
     comparisons : list of dict
         One entry per method that shares a task with the baseline (report.json's
-        ``comparisons``), with Holm-adjusted p-values.
+        ``comparisons``), with Holm-adjusted p-values (the students' family apart from the
+        reference rows', which ``reference`` marks).
     estimates : list of (ReportRun, MIEstimate)
         Every mutual-information estimate made.
     skipped : list of dict
@@ -104,6 +105,7 @@ def _compare(
         "task": task,
         "method": method,
         "baseline": baseline,
+        "reference": any(r.reference for r in members),
         "runs": [r.name for r in members],
         "baseline_runs": [r.name for r in base],
     }
@@ -188,14 +190,20 @@ def pairings(
 def _comparisons(
     paired: Sequence[Pairing], config: ReportConfig, say: Progress
 ) -> list[dict[str, Any]]:
-    """Each pairing tested, then the p-values of all tested ones Holm-adjusted together."""
+    """Each pairing tested, then the p-values Holm-adjusted in two families: the students'
+    comparisons together, and apart from them the reference rows' (the teacher, imported
+    predictions; ``reference`` in each entry). A reference row is no candidate method, so its
+    test must not make the students' correction stricter."""
     comparisons = []
     for task, members, base in paired:
         say(f"comparing {members[0].method} with {base[0].method} on {task}")
         comparisons.append(_compare(task, members, base, config))
-    tested = [c for c in comparisons if c["p_value"] is not None]
-    for c, p in zip(tested, sig.holm_adjust([c["p_value"] for c in tested]), strict=True):
-        c["p_holm"] = float(p)
+    for reference in (False, True):
+        tested = [
+            c for c in comparisons if c["p_value"] is not None and c["reference"] == reference
+        ]
+        for c, p in zip(tested, sig.holm_adjust([c["p_value"] for c in tested]), strict=True):
+            c["p_holm"] = float(p)
     return comparisons
 
 

@@ -87,19 +87,31 @@ def comparison_findings(
     comparisons: Sequence[Mapping[str, Any]], *, baseline: str | None, alpha: float
 ) -> list[str]:
     """The main report's findings (report.json's ``findings``): one sentence per task, in the
-    order its ``comparisons`` name the tasks, saying which methods differ significantly from
-    ``baseline`` there (:func:`verdict_of`, :func:`findings_sentence`); none without a baseline.
+    order its ``comparisons`` name the tasks, saying which students differ significantly from
+    ``baseline`` there (:func:`verdict_of`, :func:`findings_sentence`); then, for a task with
+    reference rows (``reference``: the teacher, imported predictions), a sentence of their own,
+    so a reference is never listed among the students. None without a baseline.
 
     Examples
     --------
     >>> c = {"task": "arith", "method": "dss", "test": "mcnemar", "difference": 0.3,
     ...      "p_value": 0.001, "significant": True}
-    >>> comparison_findings([c], baseline="standard", alpha=0.05)
-    ['On arith, significantly better than standard: dss (+30.0 points).']
+    >>> t = {**c, "method": "teacher", "difference": 0.5, "reference": True}
+    >>> for line in comparison_findings([c, t], baseline="standard", alpha=0.05):
+    ...     print(line)
+    On arith, significantly better than standard: dss (+30.0 points).
+    On arith, for reference, significantly better than standard: teacher (+50.0 points).
     """
     if baseline is None:
         return []
-    by_task: dict[str, list[Verdict]] = {}
+    by_task: dict[str, tuple[list[Verdict], list[Verdict]]] = {}
     for c in comparisons:
-        by_task.setdefault(c["task"], []).append(verdict_of(c, alpha))
-    return [findings_sentence(f"On {task}", baseline, v) for task, v in by_task.items()]
+        students, references = by_task.setdefault(c["task"], ([], []))
+        (references if c.get("reference") else students).append(verdict_of(c, alpha))
+    found = []
+    for task, (students, references) in by_task.items():
+        if students or not references:
+            found.append(findings_sentence(f"On {task}", baseline, students))
+        if references:
+            found.append(findings_sentence(f"On {task}, for reference", baseline, references))
+    return found

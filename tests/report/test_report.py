@@ -479,21 +479,41 @@ def test_the_findings_say_which_differences_are_significant_from_the_numbers(
 ) -> None:
     """Known by hand: on arith dss (160 vs 100 right of 200), the teacher (150) and gpt (120)
     beat standard, single (100) ties it; on svamp dss's seeds (mean 65.0 %) beat standard's
-    (42.5 %)."""
+    (42.5 %). The teacher and gpt are reference rows: a sentence of their own, never listed
+    among the students (regression: the demo's findings named the teacher among the students
+    significantly better than standard)."""
     document = json.loads((report / "report.json").read_text())
-    arith, svamp = document["findings"]
-    assert arith.startswith("On arith, significantly better than standard: dss (+30.0 points)")
-    assert "no significant difference from standard: single (+0.0 points)" in arith
+    arith, references, svamp = document["findings"]
+    assert arith == (
+        "On arith, significantly better than standard: dss (+30.0 points); "
+        "no significant difference from standard: single (+0.0 points)."
+    )
+    assert references.startswith("On arith, for reference, significantly better than standard: ")
+    assert "teacher (+25.0 points)" in references and "gpt (+10.0 points)" in references
     assert svamp == "On svamp, significantly better than standard: dss (+22.5 points)."
     # every method the sentences call better is one its comparison marks significant, and back
     for c in document["comparisons"]:
-        sentence = arith if c["task"] == "arith" else svamp
+        sentence = svamp if c["task"] == "svamp" else references if c["reference"] else arith
         better = sentence.split("; ")[0]
         assert (f" {c['method']} (" in better or f": {c['method']} (" in better) == c[
             "significant"
         ], (c["method"], sentence)
     summary = (report / "summary.md").read_text()
     assert arith in summary and svamp in summary
+
+
+def test_reference_rows_are_holm_adjusted_apart_from_the_students(report: Path) -> None:
+    """The students' p-values are one Holm family, the reference rows' (teacher, gpt) another:
+    a reference row's test must not make the students' correction stricter."""
+    from statsmodels.stats.multitest import multipletests
+
+    comparisons = doc(report)["comparisons"]
+    assert {c["method"] for c in comparisons if c["reference"]} == {"teacher", "gpt"}
+    for reference in (False, True):
+        family = [c for c in comparisons if c["reference"] == reference]
+        assert len(family) == (2 if reference else 3)  # students: single, dss on arith; svamp dss
+        expected = multipletests([c["p_value"] for c in family], method="holm")[1]
+        assert [c["p_holm"] for c in family] == pytest.approx(list(expected), rel=1e-12)
 
 
 def test_no_baseline_no_findings(runs: dict[str, Path], tmp_path: Path) -> None:
