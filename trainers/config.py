@@ -160,6 +160,12 @@ class TrainConfig:
                 f"--lora-r: an adapter trains on a pretrained base model; give --model PATH (a "
                 f"local checkpoint, e.g. one trained with --model {self.model}), not {self.model}"
             )
+        if self.model == "tiny" and self.tiny.num_decoder_layers > self.tiny.num_layers:
+            # transformers' T5 sizes its decoding cache by the encoder: generate() would fail
+            raise UsageError(
+                f"--tiny num_decoder_layers={self.tiny.num_decoder_layers}: the tiny T5's "
+                f"decoder may be no deeper than its encoder (num_layers={self.tiny.num_layers})"
+            )
         for name in (
             "max_steps",
             "batch_size",

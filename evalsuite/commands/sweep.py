@@ -156,7 +156,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def config_from(args: argparse.Namespace) -> SweepConfig:
     """The validated SweepConfig of the command line (bad values raise UsageError)."""
-    from evalsuite.commands.train import parse_overrides
+    from evalsuite.commands.train import parse_overrides, parse_tiny
     from evalsuite.data.arith import ArithConfig
 
     options: dict[str, Any] = {
@@ -168,9 +168,7 @@ def config_from(args: argparse.Namespace) -> SweepConfig:
         "eval_every": args.eval_every,
     }
     if args.tiny:
-        from trainers.config import DEFAULT_TINY
-
-        options["tiny"] = parse_overrides(args.tiny, DEFAULT_TINY, "--tiny")
+        options["tiny"] = parse_tiny(args.tiny)
     return SweepConfig(
         recipes=args.recipes,
         fractions=args.fractions,

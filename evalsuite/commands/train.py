@@ -152,6 +152,20 @@ def parse_overrides(text: str | None, base: Any, option: str) -> Any:
     return replace(base, **changes)
 
 
+def parse_tiny(text: str | None) -> Any:
+    """The ``--tiny KEY=VALUE,...`` shape over ``trainers.config.DEFAULT_TINY``, where
+    ``num_decoder_layers`` follows ``num_layers`` unless given too: ``--tiny num_layers=1`` is
+    a 1+1-layer T5, not a 1-layer encoder under the default 2-layer decoder (which transformers'
+    T5 cannot generate with: its cache is sized by the encoder)."""
+    from trainers.config import DEFAULT_TINY
+
+    tiny = parse_overrides(text, DEFAULT_TINY, "--tiny")
+    given = {item.partition("=")[0].strip() for item in (text or "").split(",")}
+    if "num_layers" in given and "num_decoder_layers" not in given:
+        tiny = replace(tiny, num_decoder_layers=tiny.num_layers)
+    return tiny
+
+
 def _alpha(args: argparse.Namespace) -> float:
     """``--lam`` is the mixed recipe's name for the weight DSS calls ``--alpha``."""
     if args.lam is None:
@@ -167,7 +181,7 @@ def _alpha(args: argparse.Namespace) -> float:
 
 def run(args: argparse.Namespace) -> int:
     from evalsuite.data import ArithConfig
-    from trainers.config import DEFAULT_TINY, make_config
+    from trainers.config import make_config
     from trainers.lora import LoraSettings
 
     config = make_config(
@@ -188,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
         eval_every=args.eval_every,
         seed=args.seed,
         device=args.device,
-        tiny=parse_overrides(args.tiny, DEFAULT_TINY, "--tiny"),
+        tiny=parse_tiny(args.tiny),
         arith=parse_overrides(args.arith, ArithConfig(), "--arith"),
         lora=LoraSettings.from_options(args.lora_r, args.lora_alpha, args.lora_targets),
     )

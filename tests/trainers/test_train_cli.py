@@ -10,8 +10,10 @@ import torch
 
 import trainers.loop
 from evalsuite.checkpoint import read_checkpoint
+from evalsuite.commands.train import parse_tiny
 from evalsuite.provenance import file_sha256
 from tests.trainers.conftest import TINY, weights
+from trainers.config import DEFAULT_TINY
 from trainers.student import TinyStudentConfig, tiny_model
 
 EXPECTED_PROMPT = {
@@ -170,6 +172,11 @@ def test_foreign_directory_is_refused_and_untouched(train_cli, tmp_path):
         (("--tiny", "d_model=0"), "tiny student: d_model must be positive, got 0"),
         (("--arith", "n_valid=0"), "the valid split is empty"),
         (("--batch-size", "0"), "--batch-size must be an integer >= 1, got 0"),
+        (
+            ("--tiny", "num_layers=1,num_decoder_layers=2"),
+            "--tiny num_decoder_layers=2: the tiny T5's decoder may be no deeper than its "
+            "encoder (num_layers=1)",
+        ),
     ],
 )
 def test_bad_options_are_one_line_errors(train_cli, tmp_path, options, message):
@@ -177,6 +184,26 @@ def test_bad_options_are_one_line_errors(train_cli, tmp_path, options, message):
     assert result.code == 2
     assert message in result.err and result.err.count("\n") == 1
     assert not (out / "model.safetensors").exists()
+
+
+def test_num_layers_alone_sets_the_decoder_depth_too(train_cli):
+    """Regression: ``--tiny num_layers=1`` kept the default 2-layer decoder under a 1-layer
+    encoder, and validation's generate() died with an IndexError inside transformers."""
+    shape = "num_layers=1,d_model=16,d_ff=32,num_heads=2,d_kv=8,vocab_size=120"
+    result, out = train_cli("dss", "--tiny", shape, "--max-steps", "1", "--eval-every", "1")
+    assert result.code == 0, result.err
+    config = json.loads((out / "config.json").read_text())
+    assert (config["num_layers"], config["num_decoder_layers"]) == (1, 1)
+
+
+def test_parse_tiny_lets_the_decoder_follow_the_encoder_unless_given():
+    assert parse_tiny(None) == DEFAULT_TINY
+    assert (
+        parse_tiny("num_layers=3").num_layers,
+        parse_tiny("num_layers=3").num_decoder_layers,
+    ) == (3, 3)
+    assert parse_tiny("num_layers=3,num_decoder_layers=1").num_decoder_layers == 1
+    assert parse_tiny("d_model=64").num_decoder_layers == DEFAULT_TINY.num_decoder_layers
 
 
 def test_train_fraction_subsamples_the_train_split(train_cli):
