@@ -12,6 +12,7 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
+import trainers.loop
 from evalsuite.checkpoint import base_model_hash
 from evalsuite.cli import main
 from evalsuite.provenance import file_sha256
@@ -205,14 +206,42 @@ def test_an_unknown_target_module_is_one_line(trained, cli, tmp_path):
     assert not (out / "adapter_model.safetensors").exists()
 
 
-def test_explicit_targets_and_alpha_are_used_and_the_run_resumes(trained, tmp_path, cli):
+def test_explicit_targets_and_alpha_are_used(trained, tmp_path, cli):
     out = tmp_path / "ckpt"
     options = ("--model", trained["base"], "--lora-r", "2", "--lora-alpha", "3", "--lora-targets",
-               "k_proj", "o_proj", "--max-steps", "2", "--eval-every", "1")  # fmt: skip
+               "k_proj", "o_proj", "--max-steps", "1", "--eval-every", "1")  # fmt: skip
     assert cli("train", "dss", *FAST, *options, "--out", out).code == 0
     config = json.loads((out / "adapter_config.json").read_text())
     assert sorted(config["target_modules"]) == ["k_proj", "o_proj"]
     assert config["r"] == 2 and config["lora_alpha"] == 3
     # the same command again loads the saved adapter state and has nothing left to do
     again = cli("train", "dss", *FAST, *options, "--out", out)
-    assert again.code == 0 and "already trained for 2 steps" in again.err
+    assert again.code == 0 and "already trained for 1 steps" in again.err
+
+
+def test_an_interrupted_adapter_run_resumes_to_the_uninterrupted_result(
+    trained, tmp_path, cli, monkeypatch
+):
+    # The resume state holds the adapter alone; the base is loaded again under it.
+    options = ("dss", *FAST, "--model", trained["base"], "--lora-r", "2", "--lr", "0.01",
+               "--max-steps", "4", "--eval-every", "2")  # fmt: skip
+    assert cli("train", *options, "--out", tmp_path / "straight").code == 0
+    real_get_lr = trainers.loop.get_lr
+
+    def interrupt_at_fourth_step(it, **kwargs):
+        if it == 3:
+            raise KeyboardInterrupt
+        return real_get_lr(it, **kwargs)
+
+    monkeypatch.setattr(trainers.loop, "get_lr", interrupt_at_fourth_step)
+    out = tmp_path / "resumed"
+    assert cli("train", *options, "--out", out).code == 130
+    assert sorted(p.name for p in (out / "state" / "step-0000003").iterdir()) == [
+        "adapter_config.json", "adapter_model.safetensors", "state.json", "training.pt"
+    ]  # fmt: skip
+    monkeypatch.setattr(trainers.loop, "get_lr", real_get_lr)
+    assert cli("train", *options, "--out", out).code == 0
+    reference = load_file(tmp_path / "straight" / "adapter_model.safetensors")
+    resumed = load_file(out / "adapter_model.safetensors")
+    assert reference.keys() == resumed.keys()
+    assert all(torch.equal(reference[k], resumed[k]) for k in reference)
