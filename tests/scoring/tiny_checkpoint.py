@@ -86,20 +86,23 @@ def train_tiny_student(
     seed: int = 0,
     shape: dict[str, int] | None = None,
     lr: float = 1e-2,
+    kind: str = "tiny",
 ) -> Path:
     """Train the tiny student and save it (safetensors, tokenizer) under ``out/weights``.
 
     ``shape`` sets ``TinyStudentConfig`` fields (default: ``TEST_STUDENT``; ``{}`` for the
-    trainer's default tiny student).
+    trainer's default tiny student). ``kind``: ``tiny`` (T5) or a causal tiny student
+    (``tiny-gpt2``, ``tiny-llama``), trained through the library's teacher-forced pass.
     """
     import torch
 
+    from evalsuite.scoring.student import forced_outputs
     from trainers.student import TinyStudentConfig, build_tiny_student
 
     pairs = _training_pairs()
     torch.manual_seed(seed)
     config = TinyStudentConfig(**(TEST_STUDENT if shape is None else shape))
-    model, tokenizer = build_tiny_student([t for pair in pairs for t in pair], config)
+    model, tokenizer = build_tiny_student([t for pair in pairs for t in pair], config, kind=kind)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
     rng = random.Random(seed)
     model.train()
@@ -108,7 +111,13 @@ def train_tiny_student(
         inputs = tokenizer([x for x, _ in batch], return_tensors="pt", padding=True)
         labels = tokenizer([y for _, y in batch], return_tensors="pt", padding=True).input_ids
         labels[labels == tokenizer.pad_token_id] = -100
-        loss = model(**inputs, labels=labels).loss
+        if kind == "tiny":
+            loss = model(**inputs, labels=labels).loss
+        else:  # the prompt carries no loss; logits are aligned with the targets
+            logits, _ = forced_outputs(
+                model, inputs.input_ids, inputs.attention_mask, labels, hidden=False
+            )
+            loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), labels.flatten())
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
