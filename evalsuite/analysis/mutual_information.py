@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,7 @@ __all__ = [
     "CHECK_TRUTHS",
     "MIN_PAIRS",
     "KSGChoice",
+    "KnownTruthChecks",
     "MissingRepresentation",
     "RepresentationPairs",
     "RunMI",
@@ -307,6 +309,26 @@ def _probe_labels(
     return [str(label) for label in labels], None
 
 
+class KnownTruthChecks:
+    """The known-truth checks made so far, by everything that shapes one (estimator, n, widths,
+    truth, settings, replicates, seed): not the run's data, which a check never sees.
+
+    A report hands one to the :func:`estimate_run_mi` of each of its runs, so runs of the same
+    size (every student of the demo, scored on one test split by students of one width) share
+    their simulated checks instead of simulating them again; each check is seeded, so a shared
+    one equals the one a run alone would make.
+    """
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[Any, ...], Any] = {}
+
+    def get(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """The check made under ``key``, made by ``make()`` the first time."""
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
+
+
 def _check_truths(n: int) -> tuple[float, ...]:
     """The truths of :data:`CHECK_TRUTHS` that n pairs can support (at least the smallest)."""
     usable = tuple(t for t in CHECK_TRUTHS if t <= 0.8 * np.log(n))
@@ -314,7 +336,10 @@ def _check_truths(n: int) -> tuple[float, ...]:
 
 
 def _choose_ksg(
-    pairs: RepresentationPairs, config: RunMIConfig, truths: Sequence[float]
+    pairs: RepresentationPairs,
+    config: RunMIConfig,
+    truths: Sequence[float],
+    made: KnownTruthChecks,
 ) -> KSGChoice:
     """KSG's components: given, or those with the smallest mean |bias| over ``truths``."""
     from evalsuite.metrics.mi_truth import KSG_COMPONENT_GRID, choose_ksg_components
@@ -327,16 +352,21 @@ def _choose_ksg(
         grid = KSG_COMPONENT_GRID
     candidates = []
     for truth in truths:
-        _, checks = choose_ksg_components(
-            n=n,
-            dx=dx,
-            dy=dy,
-            mi=truth,
-            grid=grid,
-            config=config.mi_config(),
-            signal_dims=signal,
-            replicates=config.check_replicates,
-            rng=config.seed,
+        settings = (n, dx, dy, truth, grid, config.mi_config(), signal, config.check_replicates)
+        _, checks = made.get(
+            ("ksg components", *settings, config.seed),
+            partial(
+                choose_ksg_components,
+                n=n,
+                dx=dx,
+                dy=dy,
+                mi=truth,
+                grid=grid,
+                config=config.mi_config(),
+                signal_dims=signal,
+                replicates=config.check_replicates,
+                rng=config.seed,
+            ),
         )
         candidates += checks
     by_components: dict[int, list[float]] = {}
@@ -348,7 +378,7 @@ def _choose_ksg(
 
 def _bias_checks(
     name: str, pairs: RepresentationPairs, config: MIConfig, run_config: RunMIConfig,
-    truths: Sequence[float],
+    truths: Sequence[float], made: KnownTruthChecks,
 ) -> list[BiasCheck]:  # fmt: skip
     """``name`` as configured, on simulated data with the run's n and widths at each truth."""
     from dataclasses import replace
@@ -356,27 +386,41 @@ def _bias_checks(
     from evalsuite.metrics.mi_truth import known_truth_bias
 
     n, dx, dy = len(pairs.ids), pairs.x.shape[1], pairs.y.shape[1]
+    one_seed = replace(config, n_seeds=1)
+    signal = min(SIGNAL_DIMS, dx, dy)
+    replicates, seed = run_config.check_replicates, run_config.seed
     return [
-        known_truth_bias(
-            name,
-            n=n,
-            dx=dx,
-            dy=dy,
-            mi=truth,
-            config=replace(config, n_seeds=1),
-            signal_dims=min(SIGNAL_DIMS, dx, dy),
-            replicates=run_config.check_replicates,
-            rng=run_config.seed,
+        made.get(
+            ("bias", name, n, dx, dy, truth, one_seed, signal, replicates, seed),
+            partial(
+                known_truth_bias,
+                name,
+                n=n,
+                dx=dx,
+                dy=dy,
+                mi=truth,
+                config=one_seed,
+                signal_dims=signal,
+                replicates=replicates,
+                rng=seed,
+            ),
         )
         for truth in truths
     ]
 
 
 def estimate_run_mi(
-    run: Run, config: RunMIConfig, *, progress: Callable[[str], None] | None = None
+    run: Run,
+    config: RunMIConfig,
+    *,
+    progress: Callable[[str], None] | None = None,
+    checks: KnownTruthChecks | None = None,
 ) -> RunMI:
     """Every estimator of ``config`` on the run's complete representation pairs, each with a
     bootstrap interval and a known-truth check, and the warnings they give together.
+
+    ``checks`` holds known-truth checks already made (by the other runs of a report); the
+    checks this run needs and it lacks are made and added.
 
     An estimator that cannot give a number on this run (the probe without a closed label set,
     or data its estimator refuses) is skipped with its reason in :attr:`RunMI.skipped`.
@@ -390,6 +434,7 @@ def estimate_run_mi(
     from evalsuite.metrics.mi_checks import contradictions
 
     say = progress or (lambda _: None)
+    made = checks if checks is not None else KnownTruthChecks()
     pairs = representation_pairs(run, config.x, config.y)
     x = pairs.x if pairs.x.ndim == 2 else pairs.x[:, None]
     y = pairs.y if pairs.y.ndim == 2 else pairs.y[:, None]
@@ -401,9 +446,9 @@ def estimate_run_mi(
     ksg = None
     if "ksg" in config.estimators:
         say(f"choosing KSG's components by a known-truth check at {x.shape[1]}+{y.shape[1]} dims")
-        ksg = _choose_ksg(pairs, config, truths)
+        ksg = _choose_ksg(pairs, config, truths, made)
     mi_config = config.mi_config(ksg.components if ksg else None)
-    estimates, skipped, checks = [], {}, []
+    estimates, skipped, bias = [], {}, []
     for name in config.estimators:
         if name == "probe" and labels is None:
             skipped[name] = str(why_not)
@@ -425,10 +470,10 @@ def estimate_run_mi(
             continue
         estimates.append(estimate)
         if name == "ksg" and ksg is not None:
-            checks += [c for c in ksg.candidates if c.settings["ksg_components"] == ksg.components]
+            bias += [c for c in ksg.candidates if c.settings["ksg_components"] == ksg.components]
         else:
-            checks += _bias_checks(name, pairs, mi_config, config, truths)
-    worst = [c for e in estimates if (c := _worst(checks, e.estimator)) is not None]
+            bias += _bias_checks(name, pairs, mi_config, config, truths, made)
+    worst = [c for e in estimates if (c := _worst(bias, e.estimator)) is not None]
     return RunMI(
         run,
         config,
@@ -438,6 +483,6 @@ def estimate_run_mi(
         skipped,
         dims=(x.shape[1], y.shape[1]),
         ksg=ksg,
-        bias_checks=checks,
+        bias_checks=bias,
         warnings=contradictions(estimates, bias_checks=worst),
     )

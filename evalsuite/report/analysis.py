@@ -225,6 +225,7 @@ def _mutual_information(
     reason as an error.
     """
     from evalsuite.analysis.mutual_information import (
+        KnownTruthChecks,
         MissingRepresentation,
         TooFewPairs,
         estimate_run_mi,
@@ -232,6 +233,7 @@ def _mutual_information(
 
     mi_config = config.mi_config()
     results, skipped = [], []
+    checks = KnownTruthChecks()  # runs of one size share their known-truth checks
 
     def skip(r: ReportRun, name: str, reason: str) -> None:
         say(f"mutual information ({name}) skipped for {r.name}: {reason}")
@@ -241,7 +243,9 @@ def _mutual_information(
         if r.run.representations() is None:
             continue
         try:
-            result = estimate_run_mi(r.run, mi_config, progress=_prefixed(say, r.name))
+            result = estimate_run_mi(
+                r.run, mi_config, progress=_prefixed(say, r.name), checks=checks
+            )
         except (MissingRepresentation, TooFewPairs) as err:
             for name in config.mi_estimators:
                 skip(r, name, str(err))

@@ -9,6 +9,7 @@ import pytest
 
 from evalsuite.analysis.mutual_information import (
     MIN_PAIRS,
+    KnownTruthChecks,
     MissingRepresentation,
     RunMIConfig,
     TooFewPairs,
@@ -118,3 +119,33 @@ def test_ids_that_do_not_belong_to_the_run_are_refused(
         estimate_run_mi(read_run(path), RunMIConfig())
     result = cli("mi", path)
     assert result.code == 2 and result.err.count("\n") == 1 and message in result.err
+
+
+def test_runs_of_one_size_share_their_known_truth_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: a report simulated the same known-truth checks again for every run of the
+    same n and widths (every demo student), although a check never sees the run's data."""
+    import evalsuite.metrics.mi_truth as mi_truth
+
+    made: list[str] = []
+    real = mi_truth.known_truth_bias
+
+    def counted(name: str, **options: object) -> object:
+        made.append(name)
+        return real(name, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mi_truth, "known_truth_bias", counted)
+    config = RunMIConfig(estimators=("ksg", "probe"), n_resamples=5, check_replicates=1)
+    first = read_run(_run(tmp_path / "a", 40, labels=True))
+    second = read_run(_run(tmp_path / "b", 40, labels=True))
+    alone = [estimate_run_mi(run, config) for run in (first, second)]
+    n_alone = len(made)
+    assert n_alone and n_alone % 2 == 0  # each run made the same checks
+    made.clear()
+    checks = KnownTruthChecks()
+    shared = [estimate_run_mi(run, config, checks=checks) for run in (first, second)]
+    assert len(made) == n_alone // 2  # the second run made none
+    # a shared check is the one the run makes alone (seeded), so nothing else changes
+    for a, s in zip(alone, shared, strict=True):
+        assert a.as_dict() == s.as_dict()
