@@ -27,6 +27,7 @@ from evalsuite.commands.common import add_data_arguments
 
 if TYPE_CHECKING:
     from evalsuite.probes.simulatability import SimulatorJob
+    from trainers.config import TrainConfig
 
 NAME = "probe"
 HELP = "faithfulness probes of a student's rationale into a probe run"
@@ -149,38 +150,55 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     result = probe_checkpoint(
-        args.checkpoint, config, out=args.out, simulator_trainer=train_simulator
+        args.checkpoint, config, out=args.out, simulator_trainer=TrainersSimulator()
     )
     for line in describe_probe_run(result.path, result.summary):
         print(line)
     return 0
 
 
-def train_simulator(job: SimulatorJob) -> None:
+class TrainersSimulator:
     """The LAS simulator trained by ``trainers``: recipe ``standard`` (input -> label) on the
     job's examples, whose label is the student's answer (``label_source`` teacher: the student
     is the simulator's teacher); resumed when its directory holds the same unfinished run."""
-    from evalsuite.tasks import get_task
-    from trainers.config import make_config
-    from trainers.data import TrainingData
-    from trainers.loop import train
 
-    settings = job.config
-    config = make_config(
-        recipe="standard",
-        task=job.task,
-        out=str(job.out),
-        model=settings.model,
-        max_steps=settings.steps,
-        lr=settings.lr,
-        batch_size=settings.batch_size,
-        eval_every=max(1, settings.steps // 4),
-        warmup_steps=settings.steps // 10,
-        label_source="teacher",
-        seed=job.seed,
-        data_dir=job.data_dir,
-        max_input_length=job.max_input_length,
-        max_target_length=job.max_target_length,
-        device="cuda" if job.device.startswith("cuda") else job.device,
-    )
-    train(config, data=TrainingData(get_task(job.task), job.train, job.valid, job.fingerprint))
+    def check(self, job: SimulatorJob) -> None:
+        """Refuse, before the probe run is opened, settings the trainer refuses (a
+        ``--simulator-model`` that is neither a tiny model nor a local checkpoint)."""
+        from evalsuite.errors import UsageError
+
+        try:
+            self._config(job)
+        except UsageError as err:
+            raise UsageError(f"probe 'las' simulator: {err}") from None
+
+    def train(self, job: SimulatorJob) -> None:
+        from evalsuite.tasks import get_task
+        from trainers.data import TrainingData
+        from trainers.loop import train
+
+        data = TrainingData(get_task(job.task), job.train, job.valid, job.fingerprint)
+        train(self._config(job), data=data)
+
+    @staticmethod
+    def _config(job: SimulatorJob) -> TrainConfig:
+        from trainers.config import make_config
+
+        settings = job.config
+        return make_config(
+            recipe="standard",
+            task=job.task,
+            out=str(job.out),
+            model=settings.model,
+            max_steps=settings.steps,
+            lr=settings.lr,
+            batch_size=settings.batch_size,
+            eval_every=max(1, settings.steps // 4),
+            warmup_steps=settings.steps // 10,
+            label_source="teacher",
+            seed=job.seed,
+            data_dir=job.data_dir,
+            max_input_length=job.max_input_length,
+            max_target_length=job.max_target_length,
+            device="cuda" if job.device.startswith("cuda") else job.device,
+        )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from evalsuite.probes.layouts import LAYOUTS, Layout
 from evalsuite.probes.records import Intervention, with_interventions
 from evalsuite.probes.registry import PROBES, ProbeInput, check_applies, forcing_plan
 from evalsuite.probes.robustness import ROBUSTNESS, ROBUSTNESS_RATES, robustness_batch
-from evalsuite.probes.simulation import SimulatorConfig
+from evalsuite.probes.simulation import SIMULATOR_DIR, SimulatorConfig
 from evalsuite.runs import Record
 from evalsuite.sandbox import Sandbox
 from evalsuite.scoring.decoding import DecodingConfig, batch_seed
@@ -225,10 +226,30 @@ def probe_checkpoint(
     ------
     UsageError, DataError
         A probe the student's coupling does not allow (one line naming both), a student these
-        probes cannot force, a broken checkpoint, or an ``out`` that is a different run.
+        probes cannot force, a broken checkpoint, or an ``out`` that is a different run. A
+        refused call leaves nothing written: no ``out`` when it did not exist before.
     """
-    with contextlib.ExitStack() as resources:  # the sandbox of a mixed student's programs
-        return _probe(target, config, out, resources, simulator_trainer)
+    created = _first_missing(Path(out).absolute())
+    try:
+        with contextlib.ExitStack() as resources:  # the sandbox of a mixed student's programs
+            return _probe(target, config, out, resources, simulator_trainer)
+    except UsageError:
+        # Refusals come before the run is opened; one that comes later (a simulator that
+        # cannot be loaded) takes back the directories this call made, never one it found.
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        raise
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The outermost of ``path`` and its parents that does not exist yet: what opening a run
+    at ``path`` creates (None when ``path`` exists)."""
+    missing = None
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing = folder
+    return missing
 
 
 def _probe(
@@ -246,7 +267,7 @@ def _probe(
         LAS,
         ScoringSetup,
         las_batch,
-        prepare_simulator,
+        simulator_job,
         simulator_split,
     )
     from evalsuite.probes.summary import summarize_probes
@@ -344,6 +365,15 @@ def _probe(
 
     lengths = student.input_lengths([prompt_prefix + e.input for e in examples])
     batches = plan_batches(lengths, batch_size=config.batch_size)
+    job = None  # LAS: the simulator to train, its refusals made before anything is written
+    if simulating:
+        assert simulator_trainer is not None  # refused above
+        job = simulator_job(
+            setup, config.simulator, simulator_examples, run=Path(out), seed=config.seed,
+            data_dir=config.data_dir, device=config.device, student_path=str(checkpoint),
+        )  # fmt: skip
+        if job is not None:
+            simulator_trainer.check(job)
 
     # -- open or resume the probe run --------------------------------------------------------
     manifest = run_manifest(
@@ -366,12 +396,11 @@ def _probe(
     done = writer.done_ids
     if simulating:
         assert simulator_trainer is not None  # refused above
-        trained = prepare_simulator(
-            setup, config.simulator, simulator_examples, run=Path(out), seed=config.seed,
-            data_dir=config.data_dir, device=config.device, student_path=str(checkpoint),
-            trainer=simulator_trainer,
-        )  # fmt: skip
-        simulator = load_student(trained, device=device, max_input_length=prompt.max_input_length)
+        if job is not None:
+            simulator_trainer.train(job)
+        simulator = load_student(
+            Path(out) / SIMULATOR_DIR, device=device, max_input_length=prompt.max_input_length
+        )
     n_probed = 0
     for index in pending_batches(batches, ids, done):
         batch = [examples[i] for i in batches[index]]

@@ -50,7 +50,7 @@ __all__ = [
     "SimulatorJob",
     "SimulatorTrainer",
     "las_batch",
-    "prepare_simulator",
+    "simulator_job",
     "simulator_split",
     "student_records",
 ]
@@ -111,12 +111,15 @@ class SimulatorJob:
 
 class SimulatorTrainer(Protocol):
     """Trains a simulator (the ``probe`` verb builds one on ``trainers``: the library never
-    imports the trainer itself)."""
+    imports the trainer itself). ``check`` refuses settings it cannot train before the probe
+    run is opened, so a refusal leaves nothing written; ``train`` writes ``job.out``."""
 
-    def __call__(self, job: SimulatorJob) -> None: ...
+    def check(self, job: SimulatorJob) -> None: ...
+
+    def train(self, job: SimulatorJob) -> None: ...
 
 
-def prepare_simulator(
+def simulator_job(
     setup: ScoringSetup,
     config: SimulatorConfig,
     examples: Sequence[Example],
@@ -126,20 +129,19 @@ def prepare_simulator(
     data_dir: str | None,
     device: str,
     student_path: str,
-    trainer: SimulatorTrainer,
-) -> Path:
-    """Train the simulator on the student's answers to ``examples`` (of ``config.split``) into
-    ``run/simulator``, or reuse a finished one, and return its directory.
+) -> SimulatorJob | None:
+    """The simulator to train into ``run/simulator`` on the student's answers to ``examples``
+    (of ``config.split``), or None when a finished one is there to reuse. Scores the student
+    but writes nothing, so its refusals come before the probe run is opened.
 
     Raises
     ------
     UsageError, DataError
-        Fewer than two readable student answers, or a simulator directory that holds a
-        different training run.
+        Fewer than two readable student answers.
     """
     folder = run / SIMULATOR_DIR
     if _finished(folder):
-        return folder
+        return None
     records = student_records(setup, examples)
     outputs = [
         StudentOutput(r.answer, r.rationale or "") if r.answer is not None else None
@@ -156,22 +158,19 @@ def prepare_simulator(
         "explanation_dropout": config.explanation_dropout,
         "input_dropout": config.input_dropout,
     }
-    trainer(
-        SimulatorJob(
-            out=folder,
-            task=setup.task.name,
-            config=config,
-            seed=seed,
-            data_dir=data_dir,
-            max_input_length=setup.prompt.max_input_length,
-            max_target_length=SIMULATOR_TARGET_TOKENS,
-            device=device,
-            train=train,
-            valid=valid,
-            fingerprint=fingerprint,
-        )
+    return SimulatorJob(
+        out=folder,
+        task=setup.task.name,
+        config=config,
+        seed=seed,
+        data_dir=data_dir,
+        max_input_length=setup.prompt.max_input_length,
+        max_target_length=SIMULATOR_TARGET_TOKENS,
+        device=device,
+        train=train,
+        valid=valid,
+        fingerprint=fingerprint,
     )
-    return folder
 
 
 def _simulate(

@@ -106,6 +106,29 @@ def test_a_mixed_student_is_probed_through_its_cot_prompt(cli, probe_checkpoints
 def test_bad_options_exit_2(cli, probe_checkpoints, tmp_path, args, message):
     result = _probe(cli, probe_checkpoints["single"], tmp_path / "o", *args)
     assert result.code == 2 and message in result.err and result.err.count("\n") == 1
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("student", "args"),
+    [
+        ("single", ("--probe", "filler", "--rate", "0")),  # a bad setting
+        ("dss", ("--probe", "early_answering")),  # a coupling refusal
+        ("single", ("--probe", "robustness", "--probe", "filler")),  # robustness runs alone
+        ("single", ("--probe", "filler", "--task", "nope")),  # an unknown task
+    ],
+)
+def test_a_refusal_leaves_a_directory_the_user_made_as_it_was(
+    cli, probe_checkpoints, tmp_path, student, args
+):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    result = _probe(cli, probe_checkpoints[student], mine, *args)
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert mine.is_dir() and not any(mine.iterdir())
+    nested = tmp_path / "a" / "b"
+    assert _probe(cli, probe_checkpoints[student], nested, *args).code == 2
+    assert not (tmp_path / "a").exists()
 
 
 def test_forced_decoding_agrees_with_the_scorers_greedy_generation(probe_checkpoints):

@@ -294,4 +294,41 @@ def test_a_student_whose_answers_cannot_be_read_is_refused(
     assert "probe 'las': the student's answer could be read on 0 of 12 train examples" in (
         result.err
     )
-    assert not (tmp_path / "u" / "simulator").exists()  # no simulator was trained
+    # regression: the refusal came after the probe run was opened and left a partial run
+    assert not (tmp_path / "u").exists()
+    (tmp_path / "mine").mkdir()  # a directory the user made is refused into, not removed
+    again = _las(cli, probe_checkpoints["single"], tmp_path / "mine")
+    assert again.code == 2 and "could be read on 0 of 12" in again.err
+    assert (tmp_path / "mine").is_dir() and not any((tmp_path / "mine").iterdir())
+
+
+def test_a_simulator_model_the_trainer_refuses_is_refused_before_writing(
+    cli, probe_checkpoints, tmp_path, dss_root, monkeypatch
+):
+    monkeypatch.setattr(simulatability, "score_batch", _fixed_student)
+    out = tmp_path / "runs" / "las"
+    result = _las(cli, probe_checkpoints["single"], out, "--simulator-model", tmp_path / "nope")
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert f"probe 'las' simulator: --model {tmp_path / 'nope'}: not a local checkpoint" in (
+        result.err
+    )
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_refusal_after_the_run_is_opened_takes_back_what_it_made(
+    cli, probe_checkpoints, tmp_path, dss_root, monkeypatch
+):
+    from evalsuite.errors import DataError
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise DataError("simulator: its predictions cannot be read")
+
+    monkeypatch.setattr(simulatability, "score_batch", _fixed_student)
+    monkeypatch.setattr(simulatability, "las_batch", broken)  # after the simulator trained
+    out = tmp_path / "new" / "las"
+    result = _las(cli, probe_checkpoints["single"], out)
+    assert result.code == 2 and "its predictions cannot be read" in result.err
+    assert not (tmp_path / "new").exists()  # the run, its simulator and the parent it made
+    (tmp_path / "mine").mkdir()
+    result = _las(cli, probe_checkpoints["single"], tmp_path / "mine")
+    assert result.code == 2 and (tmp_path / "mine").is_dir()  # found, so never removed
