@@ -10,7 +10,7 @@ started with. summary.md lists the first of each in a short section.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,8 +97,7 @@ def _text(value: Any, limit: int = 40) -> str:
     return "none" if value is None or pd.isna(value) else preview(str(value), limit=limit) or ""
 
 
-def _run_examples(r: ReportRun, base_url: str, n: int) -> RunExamples:
-    frame = records_frame(r.run.records)
+def _run_examples(r: ReportRun, frame: pd.DataFrame, base_url: str, n: int) -> RunExamples:
     link_name = r.run.path.name
     errors = sort_records(
         filter_records(frame, RecordFilter(correct=False)), "confidence, highest first"
@@ -123,11 +122,11 @@ def _run_examples(r: ReportRun, base_url: str, n: int) -> RunExamples:
     return RunExamples(r.name, r.label, confident, len(errors), failed, len(failures))
 
 
-def _pair_examples(a: ReportRun, b: ReportRun, base_url: str, n: int) -> PairExamples:
+def _pair_examples(
+    a: ReportRun, b: ReportRun, frames: Mapping[str, pd.DataFrame], base_url: str, n: int
+) -> PairExamples:
     same_answer = task_same_answer(a.task)
-    alignment = align_runs(
-        records_frame(a.run.records), records_frame(b.run.records), same_answer=same_answer
-    )
+    alignment = align_runs(frames[a.name], frames[b.name], same_answer=same_answer)
     differ = alignment.frame[alignment.frame["disagree"].astype(bool)]
     gap = (differ["confidence_a"].fillna(0.0) - differ["confidence_b"].fillna(0.0)).abs()
     # Rounded so that equal gaps tie (0.85 - 0.8 and 0.8 - 0.75 differ in the 17th digit) and
@@ -170,9 +169,10 @@ def collect_examples(
         examples whose answers differ (the task's answer comparison), by the gap between the
         two confidences (a missing confidence counts as 0), largest first.
     """
-    per_run = tuple(_run_examples(r, explorer_url, n) for r in runs)
+    frames = {r.name: records_frame(r.run.records) for r in runs}  # once per run, not per pair
+    per_run = tuple(_run_examples(r, frames[r.name], explorer_url, n) for r in runs)
     pairs = tuple(
-        _pair_examples(a, b, explorer_url, n)
+        _pair_examples(a, b, frames, explorer_url, n)
         for a, b in itertools.combinations(runs, 2)
         if a.task == b.task
     )
