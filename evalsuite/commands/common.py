@@ -11,6 +11,7 @@ from evalsuite.errors import UsageError
 
 __all__ = [
     "NotBuilt",
+    "add_chat_template_argument",
     "add_confidence_argument",
     "add_data_arguments",
     "add_json_argument",
@@ -47,6 +48,21 @@ def add_data_arguments(
     )
     if split:
         parser.add_argument("--split", default="test", help="train, valid or test (default: test)")
+
+
+def add_chat_template_argument(
+    parser: argparse.ArgumentParser, *, source_run: bool = False
+) -> None:
+    """``--chat-template``, as every verb that prompts a student takes it (``score``, ``probe``).
+
+    ``source_run``: the verb also reads a scored run, whose own chat template is then kept.
+    """
+    inherited = " (a scored run given as CKPT keeps its own)" if source_run else ""
+    parser.add_argument(
+        "--chat-template",
+        action="store_true",
+        help=f"format each prompt as a user turn of the tokenizer's chat template{inherited}",
+    )
 
 
 def add_confidence_argument(parser: argparse.ArgumentParser) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from evalsuite.commands.common import add_data_arguments
+from evalsuite.commands.common import add_chat_template_argument, add_data_arguments
 
 if TYPE_CHECKING:
     from evalsuite.probes.simulatability import SimulatorJob
@@ -79,6 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="own outputs and continuations (default: the checkpoint's max_target_length)",
     )
+    add_chat_template_argument(parser, source_run=True)
     las = parser.add_argument_group("las: the simulator of the student's answers")
     las.add_argument(
         "--simulator-model",
@@ -137,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
         perturbation_rate=args.rate,
         answer_tokens=args.answer_tokens,
         max_new_tokens=args.max_new_tokens,
+        chat_template=args.chat_template,
         progress=not args.quiet,
         simulator=SimulatorConfig(
             model=args.simulator_model,

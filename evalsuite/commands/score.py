@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import argparse
 
-from evalsuite.commands.common import add_data_arguments
+from evalsuite.commands.common import add_chat_template_argument, add_data_arguments
 from evalsuite.names import PATH_MODES
 from evalsuite.prompt_presets import FLAG_OUTPUTS, PRESETS, FormatRequest
 
@@ -76,11 +76,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=PATH_MODES.names,
         help="mixed students: vote over CoT and PoT paths (multi, default) or use one kind",
     )
-    parser.add_argument(
-        "--chat-template",
-        action="store_true",
-        help="format each prompt as a user turn of the tokenizer's chat template",
-    )
+    add_chat_template_argument(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     described = parser.add_argument_group(
         "checkpoints without train_manifest.json (see `evalsuite formats`)"

@@ -61,6 +61,9 @@ class ProbeConfig:
     max_new_tokens: int | None = None
     """Full outputs and continuations after a corrupted step; None: the checkpoint's
     ``max_target_length``."""
+    chat_template: bool = False
+    """``--chat-template``: prompts in the tokenizer's chat template, as ``score`` lays them out
+    (a source run scored with it is probed with it whatever this says)."""
     progress: bool = True
     grid: tuple[float, ...] = field(default=tuple(i / 10 for i in range(11)))
     simulator: SimulatorConfig = field(default_factory=SimulatorConfig)
@@ -282,7 +285,7 @@ def _probe(
 
     # -- what to probe: a scored run names its checkpoint, task and split ---------------------
     source_run, checkpoint = None, Path(target)
-    task_name, split = config.task, config.split
+    task_name, split, chat_template = config.task, config.split, config.chat_template
     if (checkpoint / MANIFEST).is_file() and not (checkpoint / TRAIN_MANIFEST).is_file():
         run = read_manifest(checkpoint / MANIFEST)
         check_applies(config.probes, run.coupling, what=f"run {checkpoint}")
@@ -290,6 +293,7 @@ def _probe(
             raise UsageError(f"run {checkpoint}: its manifest names no checkpoint to probe")
         source_run, checkpoint = str(checkpoint.resolve()), Path(run.model.path)
         task_name, split = task_name or run.task, split or run.split
+        chat_template = chat_template or bool((run.model.prompt or {}).get("chat_template"))
     ckpt = open_checkpoint(checkpoint, request=FormatRequest(), task=task_name)
     prompt = ckpt.prompt
     coupling = coupling_of_output(prompt.output)
@@ -339,6 +343,7 @@ def _probe(
         socratic=fmt.two_students,
         device=device,
         max_input_length=prompt.max_input_length,
+        chat_template=chat_template,
     )
     max_new_tokens = config.max_new_tokens or prompt.max_target_length
     decoding = DecodingConfig(max_new_tokens=max_new_tokens, seed=config.seed)
@@ -383,7 +388,9 @@ def _probe(
         out=Path(out),
         examples=examples,
         data=data_block(task, split, config.data_dir, examples, arith=arith),
-        model=model_block(checkpoint, ckpt, architecture=student.architecture),
+        model=model_block(
+            checkpoint, ckpt, architecture=student.architecture, chat_template=chat_template
+        ),
         model_hash=model_hash(checkpoint, ckpt),
         limit=config.limit,
         decoding=decoding.to_dict(),

@@ -156,7 +156,7 @@ def _score(
     from evalsuite.runs.origin import arith_config, data_block, run_manifest
     from evalsuite.runs.representations import RepresentationShards
     from evalsuite.scoring.formats import get_format, score_batch
-    from evalsuite.scoring.student import Student, load_students, resolve_device
+    from evalsuite.scoring.student import load_students, resolve_device
     from evalsuite.tasks import get_task
 
     # -- what to score -------------------------------------------------------------------------
@@ -198,13 +198,8 @@ def _score(
         device=device,
         max_input_length=prompt.max_input_length,
         tokenizer=ckpt.tokenizer,
+        chat_template=config.chat_template,
     )
-    if config.chat_template:
-        singles = (
-            [student] if isinstance(student, Student) else [student.decomposer, student.solver]
-        )
-        for single in singles:
-            single.use_chat_template(str(checkpoint))
     decoding = replace(
         config.decoding,
         max_new_tokens=config.decoding.max_new_tokens or prompt.max_target_length,

@@ -170,18 +170,34 @@ def load_students(
     device: torch.device,
     max_input_length: int,
     tokenizer: str | os.PathLike[str] | None = None,
+    chat_template: bool = False,
 ) -> Student | SocraticStudents:
     """The checkpoint's student, or for a Socratic checkpoint its ``decompose`` and ``solve``
     students (sub-directories with their own model and tokenizer). ``tokenizer``: a directory
-    to read a single student's tokenizer from instead of ``path``."""
+    to read a single student's tokenizer from instead of ``path``. ``chat_template``
+    (``--chat-template``): every student lays its prompts out in its tokenizer's chat template.
+
+    Raises
+    ------
+    DataError
+        A checkpoint transformers cannot load, or ``chat_template`` with a tokenizer that has
+        none.
+    """
     if not socratic:
-        return load_student(
-            path, device=device, max_input_length=max_input_length, tokenizer=tokenizer
-        )
-    root = Path(path)
-    return SocraticStudents(
-        decomposer=load_student(
-            root / "decompose", device=device, max_input_length=max_input_length
-        ),
-        solver=load_student(root / "solve", device=device, max_input_length=max_input_length),
-    )
+        singles: list[Student] = [
+            load_student(
+                path, device=device, max_input_length=max_input_length, tokenizer=tokenizer
+            )
+        ]
+    else:
+        root = Path(path)
+        singles = [
+            load_student(root / part, device=device, max_input_length=max_input_length)
+            for part in ("decompose", "solve")
+        ]
+    if chat_template:
+        for single in singles:
+            single.use_chat_template(str(path))
+    if not socratic:
+        return singles[0]
+    return SocraticStudents(decomposer=singles[0], solver=singles[1])

@@ -8,6 +8,7 @@ the run's files with its records and summary, the prefixes with the format's lay
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,57 @@ def test_a_probe_run_of_a_causal_student(cli, causal_checkpoints, tmp_path, name
             assert i.prefix.endswith(answer_now_ends) == (i.probe != "corrupted_step")
             # an answer compared with an unreadable full answer is not called changed
             assert i.changed is None if record.answer is None else i.changed is not None
+
+
+def test_probe_lays_prompts_out_in_the_chat_template(cli, causal_checkpoints, tmp_path,
+                                                     monkeypatch):  # fmt: skip
+    # regression: `probe` had no --chat-template and dropped a source run's
+    from transformers import AutoTokenizer
+
+    from evalsuite.scoring.student_interface import Student
+    from tests.scoring.test_causal_student import TEMPLATE
+
+    ckpt = tmp_path / "chat-ckpt"
+    shutil.copytree(causal_checkpoints["single"], ckpt)
+    options = ("--task", "arith", "--limit", "2", "--batch-size", "2", "--quiet", "--device",
+               "cpu", "--max-new-tokens", "6", "--answer-tokens", "2")  # fmt: skip
+    refused = cli("probe", ckpt, "--probe", "filler", "--chat-template", "--out",
+                  tmp_path / "none", *options)  # fmt: skip
+    assert refused.code == 2 and refused.err.strip().splitlines() == [
+        f"evalsuite: error: --chat-template: the tokenizer of {ckpt} has no chat template"
+    ]
+    assert not (tmp_path / "none").exists()
+    tokenizer = AutoTokenizer.from_pretrained(ckpt)
+    tokenizer.chat_template = TEMPLATE
+    tokenizer.save_pretrained(ckpt)
+
+    laid_out: list[str] = []
+    plain_texts = Student.prompt_texts
+
+    def spy(self: Student, texts: list[str]) -> list[str]:
+        out = plain_texts(self, texts)
+        laid_out.extend(out)
+        return out
+
+    monkeypatch.setattr(Student, "prompt_texts", spy)
+    inputs = [e.input for e in load_examples("arith", "test", arith=ARITH)[:2]]
+
+    def probed(*args: object) -> dict[str, object]:
+        laid_out.clear()
+        result = cli("probe", *args, "--probe", "filler", *options)
+        assert result.code == 0, result.err
+        assert laid_out  # every prompt the student read went through prompt_texts
+        return dict(read_run(args[-1]).manifest.model.prompt or {})  # type: ignore[arg-type]
+
+    prompt = probed(ckpt, "--chat-template", "--out", tmp_path / "chat")
+    assert prompt["chat_template"] is True
+    assert set(laid_out) == {f"Q: {text} A:" for text in inputs}
+    assert "chat_template" not in probed(ckpt, "--out", tmp_path / "plain")
+    assert set(laid_out) == set(inputs)
+
+    # a run scored with the template is probed with it, without the flag
+    scored = cli("score", ckpt, *options[:-6], "--no-representations", "--chat-template",
+                 "--out", tmp_path / "scored")  # fmt: skip
+    assert scored.code == 0, scored.err
+    assert probed(tmp_path / "scored", "--out", tmp_path / "from-run")["chat_template"] is True
+    assert set(laid_out) == {f"Q: {text} A:" for text in inputs}
