@@ -17,11 +17,18 @@ from typing import Protocol
 from evalsuite.scoring.decoding import DecodingConfig
 from evalsuite.scoring.student import CausalStudent, Seq2SeqStudent, Student
 
-__all__ = ["CausalForcing", "ForcingStudent", "Seq2SeqForcing", "forcing_for"]
+__all__ = [
+    "CausalForcing",
+    "ForcingStudent",
+    "Seq2SeqForcing",
+    "StudentTokens",
+    "TokenSource",
+    "forcing_for",
+]
 
 
-class ForcingStudent(Protocol):
-    """A student that continues a given start of its output, greedily."""
+class TokenSource(Protocol):
+    """A student's tokens, as the token probes need them (filler length, perturbation)."""
 
     def token_ids(self, text: str) -> list[int]:
         """Token ids of ``text`` as a piece of output (no special tokens)."""
@@ -35,6 +42,10 @@ class ForcingStudent(Protocol):
         """The ids a random-token perturbation may draw (every non-special token)."""
         ...
 
+
+class ForcingStudent(TokenSource, Protocol):
+    """A student that continues a given start of its output, greedily."""
+
     def continue_after(
         self, prompts: Sequence[str], prefixes: Sequence[str], *, max_new_tokens: int
     ) -> list[str]:
@@ -43,8 +54,9 @@ class ForcingStudent(Protocol):
         ...
 
 
-class _TokenizerForcing:
-    """Tokens of a scorer's student: what both implementations share."""
+class StudentTokens:
+    """:class:`TokenSource` of a scorer's student: what both forcing implementations share,
+    and a Socratic solver's tokens."""
 
     def __init__(self, student: Student) -> None:
         self.student = student
@@ -61,7 +73,7 @@ class _TokenizerForcing:
         return [i for i in range(len(self.student.tokenizer)) if i not in special]
 
 
-class Seq2SeqForcing(_TokenizerForcing):
+class Seq2SeqForcing(StudentTokens):
     """:class:`ForcingStudent` on an encoder-decoder student.
 
     Each prompt is encoded once; the decoder then runs on ``start + prefix + generated`` of
@@ -118,7 +130,7 @@ class Seq2SeqForcing(_TokenizerForcing):
         return [student.decode(ids) for ids in generated]
 
 
-class CausalForcing(_TokenizerForcing):
+class CausalForcing(StudentTokens):
     """:class:`ForcingStudent` on a decoder-only student.
 
     Each row is the prompt's ids as scoring reads them (truncated to ``max_input_length``, the

@@ -11,7 +11,8 @@ answer), and reads the answer of ``prefix + continuation`` the way the scorer re
   (an extraction failure, as in scoring), never an answer guessed from the reasoning.
 
 Socratic chains have no layout here: their answer is the solver's last sub-answer, written by a
-second model for the last sub-question, not a continuation of one forced sequence.
+second model for the last sub-question, not a continuation of one forced sequence. They are
+forced pair by pair in the solver's context instead (:mod:`evalsuite.probes.chains`).
 """
 
 from __future__ import annotations

@@ -25,12 +25,14 @@ from evalsuite.runs.fields import (
     nested,
     spec,
 )
+from evalsuite.tasks import Task
 
 __all__ = [
     "INTERVENTIONS",
     "SIMULATION",
     "Intervention",
     "Simulation",
+    "answer_changed",
     "interventions_of",
     "simulation_of",
     "with_interventions",
@@ -103,6 +105,14 @@ class _Holder(JsonObject):
     interventions: tuple[Intervention, ...] | None = spec(list_of(Intervention))
     simulation: Simulation | None = spec(nested(Simulation))
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def answer_changed(task: Task, answer: str | None, full: str | None) -> bool | None:
+    """An intervention's ``changed``: whether ``answer`` differs from the full-rationale
+    answer ``full`` (no answer counts as a change); None when ``full`` could not be read."""
+    if full is None:
+        return None
+    return answer is None or not task.same_answer(answer, full)
 
 
 def interventions_of(record: Record, where: str = "record") -> tuple[Intervention, ...]:

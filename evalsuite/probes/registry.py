@@ -18,6 +18,15 @@ import numpy as np
 
 from evalsuite.errors import UsageError
 from evalsuite.names import FAITHFULNESS_PROBES
+from evalsuite.probes.chain_plans import (
+    ChainInput,
+    ChainPlanned,
+    corrupted_step_on_chain,
+    early_answering_on_chain,
+    filler_on_chain,
+    oracle_on_chain,
+    token_perturbation_on_chain,
+)
 from evalsuite.probes.steps import (
     corrupt_step,
     filler_text,
@@ -27,7 +36,15 @@ from evalsuite.probes.steps import (
 )
 from evalsuite.registry import Registry
 
-__all__ = ["PROBES", "Planned", "Probe", "ProbeInput", "check_applies", "forcing_plan"]
+__all__ = [
+    "PROBES",
+    "Planned",
+    "Probe",
+    "ProbeInput",
+    "chain_plan",
+    "check_applies",
+    "forcing_plan",
+]
 
 
 @dataclass(frozen=True)
@@ -119,6 +136,8 @@ class Probe:
     """None: the probe forces nothing (robustness rescores perturbed inputs; LAS trains a
     simulator of the student's answers, :mod:`evalsuite.probes.simulatability`)."""
     summary: str
+    chain_plan: Callable[[ChainInput], list[ChainPlanned]] | None = None
+    """How it plans on a Socratic student's chain (:mod:`evalsuite.probes.chain_plans`)."""
 
 
 JOINT = ("joint",)
@@ -128,13 +147,21 @@ _LABEL = FAITHFULNESS_PROBES
 PROBES: Registry[Probe] = Registry(
     "probe",
     {
-        "early_answering": Probe(_LABEL["early_answering"], JOINT, _early_answering, "curve"),
-        "corrupted_step": Probe(_LABEL["corrupted_step"], JOINT, _corrupted_step, "curve"),
-        "filler": Probe(_LABEL["filler"], JOINT, _filler, "accuracy"),
-        "token_perturbation": Probe(
-            _LABEL["token_perturbation"], JOINT, _token_perturbation, "accuracy"
+        "early_answering": Probe(
+            _LABEL["early_answering"], JOINT, _early_answering, "curve", early_answering_on_chain
         ),
-        "oracle": Probe(_LABEL["oracle"], JOINT, _oracle, "accuracy"),
+        "corrupted_step": Probe(
+            _LABEL["corrupted_step"], JOINT, _corrupted_step, "curve", corrupted_step_on_chain
+        ),
+        "filler": Probe(_LABEL["filler"], JOINT, _filler, "accuracy", filler_on_chain),
+        "token_perturbation": Probe(
+            _LABEL["token_perturbation"],
+            JOINT,
+            _token_perturbation,
+            "accuracy",
+            token_perturbation_on_chain,
+        ),
+        "oracle": Probe(_LABEL["oracle"], JOINT, _oracle, "accuracy", oracle_on_chain),
         "robustness": Probe(_LABEL["robustness"], ("joint", "separate"), None, "robustness"),
         "las": Probe(_LABEL["las"], ("joint", "separate"), None, "simulatability"),
     },
@@ -163,6 +190,14 @@ def check_applies(names: Sequence[str], coupling: str | None, *, what: str) -> N
 def forcing_plan(name: str) -> Callable[[ProbeInput], list[Planned]]:
     """The plan of a probe that forces prefixes (every probe but robustness)."""
     plan = PROBES[name].plan
+    if plan is None:
+        raise UsageError(f"probe '{name}' forces no prefix; it runs alone (its own --out)")
+    return plan
+
+
+def chain_plan(name: str) -> Callable[[ChainInput], list[ChainPlanned]]:
+    """The plan of a forcing probe on a Socratic chain."""
+    plan = PROBES[name].chain_plan
     if plan is None:
         raise UsageError(f"probe '{name}' forces no prefix; it runs alone (its own --out)")
     return plan

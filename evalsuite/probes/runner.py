@@ -6,7 +6,8 @@ plans its interventions on that rationale (:mod:`evalsuite.probes.registry`); ev
 intervention of the batch is forced and decoded together (:mod:`evalsuite.probes.forcing`);
 each record is the full-rationale output plus its ``interventions``, appended as the batch
 lands. The run finishes with the summary (:func:`evalsuite.probes.summary.summarize_probes`)
-as metrics.json.
+as metrics.json. A Socratic student's chains are forced pair by pair instead
+(:mod:`evalsuite.probes.chains`), into the same records.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from evalsuite.errors import UsageError
 from evalsuite.example import Example
 from evalsuite.probes.forcing import ForcingStudent
 from evalsuite.probes.layouts import LAYOUTS, Layout
-from evalsuite.probes.records import Intervention, with_interventions
+from evalsuite.probes.records import Intervention, answer_changed, with_interventions
 from evalsuite.probes.registry import PROBES, ProbeInput, check_applies, forcing_plan
 from evalsuite.probes.robustness import ROBUSTNESS, ROBUSTNESS_RATES, robustness_batch
 from evalsuite.probes.simulation import SIMULATOR_DIR, SimulatorConfig
@@ -197,7 +198,7 @@ def probe_batch(
         prefix, continuation = answers[j]
         example, full = examples[row], records[row].answer
         answer = _read(task, layout, example, prefix, continuation)
-        changed = None if full is None else (answer is None or not task.same_answer(answer, full))
+        changed = answer_changed(task, answer, full)
         per_example[row].append(
             Intervention(
                 probe=name,
@@ -265,7 +266,8 @@ def _probe(
     from evalsuite.checkpoint import TRAIN_MANIFEST, open_checkpoint
     from evalsuite.coupling import coupling_of_output
     from evalsuite.data import load_examples
-    from evalsuite.probes.forcing import forcing_for
+    from evalsuite.probes.chains import check_oracle_data, probe_chains_batch
+    from evalsuite.probes.forcing import StudentTokens, forcing_for
     from evalsuite.probes.simulatability import (
         LAS,
         ScoringSetup,
@@ -280,7 +282,13 @@ def _probe(
     from evalsuite.scoring.formats import get_format
     from evalsuite.scoring.plan import pending_batches, plan_batches
     from evalsuite.scoring.scorer import model_block, model_hash
-    from evalsuite.scoring.student import Student, load_student, load_students, resolve_device
+    from evalsuite.scoring.student import (
+        SocraticStudents,
+        Student,
+        load_student,
+        load_students,
+        resolve_device,
+    )
     from evalsuite.tasks import get_task
 
     # -- what to probe: a scored run names its checkpoint, task and split ---------------------
@@ -309,12 +317,9 @@ def _probe(
         raise UsageError(
             f"--probe {ROBUSTNESS} rescores perturbed inputs and runs alone: give it its own --out"
         )
-    if not rescoring and prompt.output not in LAYOUTS:
-        raise UsageError(
-            f"probe '{config.probes[0]}': {what} is two students whose answer is the solver's "
-            "last sub-answer, not a continuation of one sequence; forcing a Socratic chain is "
-            "not built"
-        )
+    chains = prompt.output == "socratic"  # forced pairs of a decomposer-solver chain
+    if not rescoring and not chains:
+        LAYOUTS.check(prompt.output)
     prompt_prefix = prompt.path_prefixes["cot"] if prompt.output == "mixed" else prompt.label_prefix
     task = get_task(task_name or prompt.task)
     split = split or "test"
@@ -327,6 +332,8 @@ def _probe(
     examples = examples[: config.limit] if config.limit else examples
     if not examples:
         raise UsageError(f"task '{task.name}' split '{split}' has no examples")
+    if chains and not rescoring:
+        check_oracle_data(config.probes, task, examples)
     simulator_examples = (
         simulator_split(
             task, examples[0], split=split, config=config.simulator, data_dir=config.data_dir
@@ -362,7 +369,13 @@ def _probe(
                 student, task, prompt, batch, rates=ROBUSTNESS_RATES, seed=config.seed,
                 decoding=decoding, max_new_tokens=max_new_tokens, sandbox=sandbox,
             )  # fmt: skip
-        assert isinstance(student, Student)  # Socratic pairs are refused above
+        if isinstance(student, SocraticStudents):
+            return probe_chains_batch(
+                student, StudentTokens(student.solver), task, prompt, batch,
+                probes=config.probes, seed=config.seed,
+                perturbation_rate=config.perturbation_rate, batch_size=config.batch_size,
+                max_new_tokens=max_new_tokens,
+            )  # fmt: skip
         return probe_batch(
             forcing_for(student), task, prompt_prefix, batch, config,
             max_new_tokens=max_new_tokens, output=prompt.output,

@@ -51,12 +51,15 @@ from evalsuite.socratic import (
 )
 from evalsuite.tasks import Task
 
-__all__ = ["score_socratic_batch"]
+__all__ = ["Chain", "score_socratic_batch", "socratic_prefixes", "solve_chains"]
 
 
 @dataclass
-class _Chain:
-    """One decomposition of one question and the answers given to it so far."""
+class Chain:
+    """One decomposition of one question and the answers given to it so far.
+
+    The faithfulness probes (:mod:`evalsuite.probes.chains`) build chains whose first steps
+    are forced and let :func:`solve_chains` answer the rest, as scoring does."""
 
     example: int
     questions: list[str]
@@ -90,7 +93,14 @@ class _Chain:
         )
 
 
-def _prefixes(prompt: PromptFormat) -> tuple[str, str]:
+def socratic_prefixes(prompt: PromptFormat) -> tuple[str, str]:
+    """The decomposer's and the solver's prefixes of a Socratic checkpoint's prompt format.
+
+    Raises
+    ------
+    DataError
+        When either is missing.
+    """
     missing = [name for name in SOCRATIC_PREFIXES if name not in prompt.path_prefixes]
     if missing:
         raise DataError(
@@ -106,7 +116,7 @@ def _decompose(
     examples: Sequence[Example],
     decoding: DecodingConfig,
     max_new_tokens: int,
-) -> list[_Chain]:
+) -> list[Chain]:
     ids = [e.id for e in examples]
     encoded = students.decomposer.encode([prefix + e.input for e in examples])
     generated = students.decomposer.generate(
@@ -117,7 +127,7 @@ def _decompose(
     )
     k = generated.paths_per_prompt
     return [
-        _Chain(
+        Chain(
             example=row // k,
             questions=split_decomposition(text),
             log_prob=math.fsum(lps),
@@ -129,15 +139,16 @@ def _decompose(
     ]
 
 
-def _solve(
+def solve_chains(
     students: SocraticStudents,
     prefix: str,
     examples: Sequence[Example],
-    chains: list[_Chain],
+    chains: list[Chain],
     decoding: DecodingConfig,
     max_new_tokens: int,
 ) -> None:
-    """Answer every chain's sub-questions in turn, one batched generate call per round."""
+    """Answer every chain's unanswered sub-questions in turn, one batched generate call per
+    round (a chain's ``steps`` already given are read as its own earlier answers)."""
     # Sampling diversifies the decompositions; each is then answered by the solver's best guess.
     solver_decoding = DecodingConfig(num_beams=decoding.num_beams, seed=decoding.seed)
     ids = [e.id for e in examples]
@@ -180,9 +191,9 @@ def score_socratic_batch(
     DataError
         When the checkpoint's prompt format lacks the decompose or solve prefix.
     """
-    decompose_prefix, solve_prefix = _prefixes(prompt)
+    decompose_prefix, solve_prefix = socratic_prefixes(prompt)
     chains = _decompose(students, decompose_prefix, examples, decoding, max_new_tokens)
-    _solve(students, solve_prefix, examples, chains, decoding, max_new_tokens)
+    solve_chains(students, solve_prefix, examples, chains, decoding, max_new_tokens)
 
     scored = []
     for i, example in enumerate(examples):

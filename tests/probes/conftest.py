@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.scoring.conftest import one_thread
+from tests.scoring.test_socratic import socratic_checkpoint  # noqa: F401 (decomposer, solver)
 from tests.scoring.tiny_checkpoint import PROMPTS, make_checkpoint, train_tiny_student
 
 

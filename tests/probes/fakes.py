@@ -40,14 +40,11 @@ def chain(steps: Sequence[tuple[str, int]]) -> str:
     return " ".join(f"{verb} {n}." for verb, n in steps)
 
 
-class _WordStudent:
-    """Whitespace tokens; shared by both fakes."""
+class WordTokens:
+    """Whitespace tokens, a word's id its place in the order first seen (a TokenSource)."""
 
-    def __init__(self, rationales: Mapping[str, str], *, think: bool = False) -> None:
-        self.rationales = rationales
-        self.opening, self.marker = (THINK_OPEN, THINK_CLOSE) if think else ("", ANSWER_MARKER)
+    def __init__(self) -> None:
         self.words: list[str] = ["<unk>"]
-        self.calls: list[tuple[tuple[str, ...], tuple[str, ...], int]] = []
 
     def token_ids(self, text: str) -> list[int]:
         ids = []
@@ -64,6 +61,16 @@ class _WordStudent:
         for word in ("the", "a", "Add", "7", "9", "Minus"):
             self.token_ids(word)
         return list(range(1, len(self.words)))
+
+
+class _WordStudent(WordTokens):
+    """Whitespace tokens; shared by both fakes."""
+
+    def __init__(self, rationales: Mapping[str, str], *, think: bool = False) -> None:
+        super().__init__()
+        self.rationales = rationales
+        self.opening, self.marker = (THINK_OPEN, THINK_CLOSE) if think else ("", ANSWER_MARKER)
+        self.calls: list[tuple[tuple[str, ...], tuple[str, ...], int]] = []
 
     def answer(self, prompt: str, forced: str) -> int:
         raise NotImplementedError

@@ -16,6 +16,7 @@ from evalsuite.probes.summary import summarize_probes
 from evalsuite.runs import read_run
 from evalsuite.scoring.decoding import DecodingConfig
 from evalsuite.scoring.student import load_student
+from evalsuite.socratic import Step, transcript
 
 SCHEMA1 = Path(__file__).parents[1] / "runs" / "fixtures" / "schema1"
 
@@ -166,3 +167,87 @@ def test_robustness_applies_to_a_separate_branch_student(cli, probe_checkpoints,
     none = _probe(cli, probe_checkpoints["standard"], tmp_path / "y", "--probe", "robustness")
     assert none.code == 2
     assert "probe 'robustness' applies to joint or separate students only" in none.err
+
+
+# -- a Socratic student: its chains forced pair by pair (tests/probes/test_chains.py fixes what
+# the solver does; this checks the command, the run directory and records <-> summary) --------
+FORCING = ("early_answering", "corrupted_step", "filler", "token_perturbation", "oracle")
+
+
+def test_a_probe_run_of_a_socratic_student(cli, socratic_checkpoint, tmp_path):
+    out = tmp_path / "socratic-probe"
+    args = [a for name in FORCING for a in ("--probe", name)]
+    result = _probe(cli, socratic_checkpoint, out, *args)
+    assert result.code == 0, result.err
+    assert result.out.startswith(f"{out}: 3 examples, full-rationale accuracy")
+    assert {"manifest.json", "records.jsonl", "metrics.json"} <= {p.name for p in out.iterdir()}
+    run = read_run(out)
+    assert run.manifest.kind == "probe" and run.manifest.complete
+    assert run.manifest.coupling == "joint" and run.manifest.model.recipe == "socratic"
+    assert len(run.records) == 3
+    for record in run.records:
+        steps = [Step(s.question, s.answer) for s in record.socratic or ()]
+        forced = [i for i in interventions_of(record) if i.probe == "early_answering"]
+        n = len(steps) - 1  # the pairs before the last sub-question
+        assert [i.position for i in forced] == (list(range(n + 1)) if n > 0 else [])
+        assert [i.prefix for i in forced] == [transcript(steps[:k]) for k in range(len(forced))]
+        assert len([i for i in interventions_of(record) if i.probe == "oracle"]) == 1
+    assert run.metrics == summarize_probes(run.records, list(FORCING), rng=0)
+    again = _probe(cli, socratic_checkpoint, out, *args)  # resumes: nothing to do
+    assert again.code == 0 and json.loads((out / "metrics.json").read_text()) == run.metrics
+
+
+def test_a_trained_solver_is_forced_on_a_fixed_decomposition(socratic_checkpoint):
+    """The trained solver (its tokenizer, its batched generate) under every forcing probe, on
+    chains a fixed decomposer starts: the plan's structure, never what the solver writes."""
+    from evalsuite.probes.chains import probe_chains_batch
+    from evalsuite.probes.forcing import StudentTokens
+    from evalsuite.scoring.student import SocraticStudents, load_students
+    from evalsuite.tasks import get_task
+    from tests.probes.chain_fakes import socratic_examples
+    from tests.scoring.fakes import FakeStudent
+    from tests.scoring.test_socratic import PROMPT
+
+    examples = socratic_examples(3)
+    solver = load_students(
+        socratic_checkpoint, socratic=True, device=torch.device("cpu"), max_input_length=64
+    ).solver
+    questions = {e.input: [q for q, _ in e.extra["socratic"]] for e in examples}
+    decomposer = FakeStudent({f"decompose: {text}": [(" | ".join(qs), 1.0)]
+                              for text, qs in questions.items()})  # fmt: skip
+    records = probe_chains_batch(
+        SocraticStudents(decomposer, solver), StudentTokens(solver), get_task("arith"), PROMPT,
+        examples, probes=FORCING, seed=0, perturbation_rate=0.5, batch_size=4, max_new_tokens=6,
+    )  # fmt: skip
+    for record, example in zip(records, examples, strict=True):
+        steps = [Step(s.question, s.answer) for s in record.socratic]
+        assert [s.question for s in steps] == questions[example.input]
+        by_probe: dict[str, list] = {}
+        for i in interventions_of(record):
+            by_probe.setdefault(i.probe, []).append(i)
+        n = len(steps) - 1
+        assert [i.prefix for i in by_probe["early_answering"]] == [
+            transcript(steps[:k]) for k in range(n + 1)
+        ]
+        for i in by_probe["early_answering"]:  # the last sub-question, asked at once
+            assert i.continuation.startswith(f"Q: {steps[-1].question} A:")
+        for i in by_probe.get("corrupted_step", []):  # the later sub-questions, re-solved
+            assert i.prefix.startswith(transcript(steps[: i.position]))
+            later = [f"Q: {s.question} A:" for s in steps[i.position + 1 :]]
+            assert i.continuation.startswith(later[0])
+            places = [i.continuation.find(q) for q in later]
+            assert -1 not in places and places == sorted(places)  # in order
+        (perturbed,) = by_probe["token_perturbation"]
+        ids = [t for s in steps[:-1] for part in (s.question, s.answer)
+               for t in StudentTokens(solver).token_ids(part)]  # fmt: skip
+        assert perturbed.detail == f"{round(len(ids) / 2)} of {len(ids)} tokens"
+        assert by_probe["filler"][0].prefix.count("Q: ") == n
+
+
+def test_the_oracle_of_a_socratic_student_needs_teacher_pairs(cli, socratic_checkpoint, dss_root,
+                                                              tmp_path):  # fmt: skip
+    args = ("--task", "svamp", "--data-dir", dss_root, "--probe", "filler", "--probe", "oracle")
+    result = _probe(cli, socratic_checkpoint, tmp_path / "o", *args)
+    assert result.code == 2 and result.out == "" and result.err.count("\n") == 1
+    assert "probe 'oracle': task 'svamp' has no teacher Socratic decomposition" in result.err
+    assert not (tmp_path / "o").exists()
