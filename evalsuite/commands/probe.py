@@ -1,11 +1,15 @@
 """Faithfulness probes: does the student's answer depend on its rationale?
 
-Probes a joint student (single-task, a mixed student's CoT paths): the student writes its own
-rationale, then each probe forces a changed start of its output and reads the answer again.
+Probes a joint student (single-task, think, a mixed student's CoT paths, Socratic): the
+student writes its own rationale, then each probe forces a changed start of its output and
+reads the answer again.
 early_answering: the first k steps of the rationale (sentences; one per equation) and the
 answer marker, k = 0..n; corrupted_step: one step with a number or operator changed, after
 which the student continues; filler: "..." of the rationale's length; token_perturbation:
 --rate of the rationale's tokens replaced with random ones; oracle: the teacher's rationale.
+A Socratic student's steps are its (sub-question, sub-answer) pairs before the last
+sub-question: they are forced into the solver's context, and the solver answers the remaining
+sub-questions (early answering: the last one at once) as scoring does.
 robustness (any student with a rationale, DSS and MI included; runs alone): inputs scored again
 with 10, 20 and 30 % of their tokens replaced: do label and rationale answer change together?
 las (any student with a rationale, tasks with closed label sets; runs alone): leakage-adjusted
