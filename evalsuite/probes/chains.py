@@ -42,18 +42,25 @@ TEACHER_FIELD = "socratic"
 
 
 def check_oracle_data(probes: Sequence[str], task: Task, examples: Sequence[Example]) -> None:
-    """Refuse the oracle probe of a Socratic student on data without teacher decompositions.
+    """Refuse the oracle probe of a Socratic student on data without teacher decompositions,
+    before the probe run is opened (so nothing is half-written).
 
     Raises
     ------
     UsageError
         When ``oracle`` is asked for and the first example has no ``socratic`` field.
+    DataError
+        When an example's teacher decomposition is malformed (:func:`socratic_steps`).
     """
-    if ORACLE in probes and examples and TEACHER_FIELD not in examples[0].extra:
+    if ORACLE not in probes or not examples:
+        return
+    if TEACHER_FIELD not in examples[0].extra:
         raise UsageError(
             f"probe '{ORACLE}': task '{task.name}' has no teacher Socratic decomposition "
             f"(field '{TEACHER_FIELD}') to force on a Socratic student"
         )
+    for example in examples:
+        socratic_steps(example)
 
 
 def probe_chains_batch(

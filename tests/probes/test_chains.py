@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from evalsuite.errors import UsageError
+from evalsuite.errors import DataError, UsageError
 from evalsuite.example import Example
 from evalsuite.probes.chains import check_oracle_data, probe_chains_batch
 from evalsuite.probes.records import interventions_of
@@ -150,6 +150,11 @@ def test_the_oracle_is_refused_on_data_without_teacher_pairs() -> None:
                        r"Socratic decomposition \(field 'socratic'\)"):  # fmt: skip
         check_oracle_data(("filler", "oracle"), ARITH, bare)
     check_oracle_data(("filler",), ARITH, bare)  # other probes need no teacher
+    broken = [*EXAMPLES[:2], Example(id="b", input="q", gold="1", split="test",
+                                      extra={"socratic": [["How many?"]]})]  # fmt: skip
+    with pytest.raises(DataError, match=r"test example b: field 'socratic' item 0 must be"):
+        check_oracle_data(("oracle",), ARITH, broken)
+    check_oracle_data(("oracle",), ARITH, EXAMPLES)
 
 
 def _write_run(root, name, records, probes, *, kind="probe"):
