@@ -179,6 +179,21 @@ def show_interventions(record: Record) -> None:
     st.dataframe(table.rows, hide_index=True)
 
 
+def show_simulation(record: Record) -> None:
+    """A LAS probe run's example: the student's answer, the simulator's prediction of it from
+    each input form, and whether it is leaked (nothing for other records)."""
+    try:
+        table = ex.simulation_table(record)
+    except UsageError as err:
+        show_problem("Could not read this example's simulation.", str(err))
+        return
+    if table is None:
+        return
+    st.caption("Simulatability (LAS): the simulator's prediction of the student's answer")
+    st.text(table.headline())
+    st.dataframe(table.rows, hide_index=True)
+
+
 def show_prediction(record: Record) -> None:
     """What the student produced for one example (shared by the single and compare views)."""
     show_field("Prediction", record.prediction)
@@ -324,6 +339,7 @@ def browse_single(run: ex.LoadedRun, where: ex.RecordFilter) -> None:
     show_rationales(record)
     show_paths(record)
     show_interventions(record)
+    show_simulation(record)
 
 
 def label_of(run: ex.LoadedRun) -> Any:

@@ -11,6 +11,8 @@ without a browser:
   Socratic steps;
 - :mod:`.interventions`: one probe-run example's rationale and every intervention on it, side
   by side;
+- :mod:`.simulation`: one LAS probe-run example's answer and the simulator's predictions of it,
+  and whether it is leaked;
 - :mod:`.compare`: the disagreement matrix of two runs (paired by
   :mod:`evalsuite.report.alignment`);
 - :mod:`.links`: ``?run=&id=`` and ``?a=&b=&id=`` links, written by the report, read by the page.
@@ -70,6 +72,12 @@ from evalsuite.report.explorer.overview import (
     reliability_png,
     reliability_table,
 )
+from evalsuite.report.explorer.simulation import (
+    SIMULATION_COLUMNS,
+    STUDENT_ROW,
+    SimulationTable,
+    simulation_table,
+)
 from evalsuite.report.explorer.table import (
     PREVIEW_CHARS,
     RECORD_FIELDS,
@@ -102,7 +110,9 @@ __all__ = [
     "RECORD_FIELDS",
     "RELIABILITY_BINS",
     "RUNS_ENV",
+    "SIMULATION_COLUMNS",
     "SORT_ORDERS",
+    "STUDENT_ROW",
     "TABLE_COLUMNS",
     "USAGE",
     "Alignment",
@@ -117,6 +127,7 @@ __all__ = [
     "PathBlock",
     "RecordFilter",
     "RunEntry",
+    "SimulationTable",
     "SortOrder",
     "WordDiff",
     "align_runs",
@@ -151,6 +162,7 @@ __all__ = [
     "records_mtime_ns",
     "reliability_png",
     "reliability_table",
+    "simulation_table",
     "socratic_frame",
     "sort_records",
     "stored_summary",
