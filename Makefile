@@ -1,5 +1,6 @@
 # The README's commands. Each target sets up (or reuses) .venv first: the demo what evalsuite
-# runs on, the others the dev extras too (scripts/setup_env.sh: uv when present, else pip).
+# runs on, the others the dev extras too (scripts/setup_env.sh: uv, installed into
+# .venv first when it is not on PATH; pip where uv cannot be had).
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
