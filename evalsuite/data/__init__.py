@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from evalsuite.data.arith import ArithConfig, generate_arith
+from evalsuite.data.arith import ArithConfig, arith_split, generate_arith
 from evalsuite.data.dss import SPLITS, load_dss_split
 from evalsuite.data.records import load_hf_split, load_jsonl_split
 from evalsuite.errors import DataError, UsageError
@@ -72,7 +72,7 @@ def load_examples(
     if split not in SPLITS:
         raise UsageError(f"unknown split '{split}'; choose from {', '.join(SPLITS)}")
     if resolved.synthetic:
-        return generate_arith(arith)[split]
+        return arith_split(arith, split)
     root = resolve_data_dir(data_dir)
     if root.is_file():
         return load_jsonl_split(root, resolved, split)

@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from evalsuite.data import ArithConfig, generate_arith
+from evalsuite.data import ArithConfig, generate_arith, load_examples
 from evalsuite.errors import UsageError
 from evalsuite.example import Example
 from evalsuite.tasks import get_task
@@ -126,3 +126,26 @@ def test_measured_corruption_matches_configured_noise(
 def test_config_is_validated(kwargs: dict, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         ArithConfig(**kwargs)
+
+
+def test_one_split_equals_the_full_generation_and_draws_only_what_it_depends_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Regression: every load of the test split (each scoring, the teacher's import) generated
+    all three splits, 10 700 problems for the demo's 500 test ones."""
+    import evalsuite.data.arith as arith
+
+    cfg = ArithConfig(n_train=300, n_valid=20, n_test=30, seed=3)
+    full = generate_arith(cfg)
+    for split in ("train", "valid", "test"):
+        assert arith.arith_split(cfg, split) == full[split]
+    drawn = []
+    real = arith._make_problem
+
+    def counted(*args, **kwargs):
+        drawn.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(arith, "_make_problem", counted)
+    assert load_examples("arith", "test", arith=cfg) == full["test"]
+    assert 30 <= len(drawn) < 60  # the test split's draws (and a few repeats), no train ones
