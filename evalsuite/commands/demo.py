@@ -62,7 +62,10 @@ class DemoConfig:
     data_dir: str | None = None
     work: str = "runs/demo"
     out: str = "reports/demo"
-    max_steps: int = 400
+    max_steps: int = 1200
+    """Measured on arith (standard, tiny 3+3 T5, batch 16, lr 1e-3): valid accuracy 28 % after
+    400 steps and 52 % after 800, test accuracy 64 % after 1200; the students are still learning
+    at 1200 steps, and at 400 (the earlier budget) every one of them was undertrained."""
     n_train: int = 10_000
     seed: int = 0
     baseline: str = "standard"
