@@ -89,8 +89,9 @@ def train_tokenizer(texts: Iterable[str], *, vocab_size: int, pieces: str = "uni
     fragments. ``pieces="bpe"`` finds the pieces with SentencePiece BPE instead (whole words),
     scores every piece as a unigram language model would: the log of its relative frequency in
     the BPE segmentation of ``texts``, and adds every number of ``texts`` as one piece, a
-    decimal's fractional part as a second (:func:`_with_whole_numbers`). On arith this halves sequence lengths (input 77 -> 40 tokens
-    on average), which is what lets a tiny student copy numbers.
+    decimal's fractional part as a second (:func:`_with_whole_numbers`). On arith this halves
+    sequence lengths (input 77 -> 40 tokens on average), which is what lets a tiny student copy
+    numbers.
 
     ``hard_vocab_limit=False`` lets a small corpus end with fewer pieces than asked for.
     """
