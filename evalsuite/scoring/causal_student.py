@@ -17,6 +17,7 @@ The prompt and the target are one sequence. What makes that correct, each pinned
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
@@ -26,8 +27,10 @@ from evalsuite.scoring.decoding import DecodingConfig
 from evalsuite.scoring.student_interface import (
     Encoded,
     Generated,
+    GeneratedStates,
     Student,
     TeacherForced,
+    masked_mean,
     pad_targets,
 )
 
@@ -130,6 +133,60 @@ def position_ids(mask: torch.Tensor) -> torch.Tensor:
     return (mask.long().cumsum(-1) - 1).clamp(min=0)
 
 
+@dataclass(frozen=True)
+class _JointPass:
+    """One pass over prompt + target: outputs aligned with the target, and the prompt's states."""
+
+    logits: torch.Tensor | None
+    """(batch, L, vocab): position ``j`` predicts target token ``j``; None without logits."""
+    hidden: torch.Tensor
+    """(batch, P + L, hidden_size): final states over the whole (left-aligned) sequence."""
+    prompt_mask: torch.Tensor
+    """(batch, P): the left-aligned prompts' mask."""
+
+    def target_states(self) -> torch.Tensor:
+        """States at positions ``P - 1 .. P + L - 2``: those that predict the target tokens."""
+        first = self.prompt_mask.shape[1] - 1
+        length = self.hidden.shape[1] - self.prompt_mask.shape[1]
+        return self.hidden[:, first : first + length]
+
+    def prompt_pooled(self) -> torch.Tensor:
+        """Mean of the prompt's states over its real tokens. Under causal attention they never
+        see the target, so this is exactly what a prompt-only pass would pool."""
+        return masked_mean(self.hidden[:, : self.prompt_mask.shape[1]], self.prompt_mask)
+
+
+def _joint_pass(
+    model: Any,
+    prompt_ids: torch.Tensor,
+    prompt_mask: torch.Tensor,
+    target_ids: torch.Tensor,
+    target_mask: torch.Tensor,
+    *,
+    logits: bool,
+) -> _JointPass:
+    """The pass behind :func:`causal_forced_outputs` and :meth:`CausalStudent.teacher_force`."""
+    prompt_ids, prompt_mask = left_align(prompt_ids, prompt_mask)
+    ids = torch.cat([prompt_ids, target_ids], dim=1)
+    mask = torch.cat([prompt_mask, target_mask.to(prompt_mask.dtype)], dim=1)
+    positions = position_ids(mask)
+    length = target_ids.shape[1]
+    if not logits:
+        states = model.base_model(
+            input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=False
+        ).last_hidden_state
+        return _JointPass(None, states, prompt_mask)
+    out = model(
+        input_ids=ids,
+        attention_mask=mask,
+        position_ids=positions,
+        output_hidden_states=True,
+        use_cache=False,
+        logits_to_keep=length + 1,  # the last L + 1 positions start at P - 1
+    )
+    return _JointPass(out.logits[:, :length], out.hidden_states[-1], prompt_mask)
+
+
 def causal_forced_outputs(
     model: Any,
     prompt_ids: torch.Tensor,
@@ -157,26 +214,21 @@ def causal_forced_outputs(
         Position ``j`` holds the model's output after reading the prompt and targets ``< j``:
         its prediction of target token ``j``.
     """
-    prompt_ids, prompt_mask = left_align(prompt_ids, prompt_mask)
-    ids = torch.cat([prompt_ids, target_ids], dim=1)
-    mask = torch.cat([prompt_mask, target_mask.to(prompt_mask.dtype)], dim=1)
-    positions = position_ids(mask)
-    first, length = prompt_ids.shape[1] - 1, target_ids.shape[1]
-    if not logits:
-        states = model.base_model(
-            input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=False
-        ).last_hidden_state
-        return None, states[:, first : first + length]
-    out = model(
-        input_ids=ids,
-        attention_mask=mask,
-        position_ids=positions,
-        output_hidden_states=hidden,
-        use_cache=False,
-        logits_to_keep=length + 1,  # the last L + 1 positions start at P - 1
-    )
-    states = out.hidden_states[-1][:, first : first + length] if hidden else None
-    return out.logits[:, :length], states
+    out = _joint_pass(model, prompt_ids, prompt_mask, target_ids, target_mask, logits=logits)
+    return out.logits, (out.target_states() if hidden or not logits else None)
+
+
+def _generated_states(out: Any, prompt_mask: torch.Tensor, k: int) -> GeneratedStates:
+    """The final states of a greedy or sampled ``generate`` call (``output_hidden_states``).
+
+    Step 0 read the whole prompt: its states are pooled, and its last position's state predicted
+    the first token; step ``j`` read token ``j - 1`` and predicted token ``j``. Rows ``i * k ..
+    i * k + k - 1`` all continue prompt ``i`` (generate repeats each prompt ``k`` times).
+    """
+    steps = out.hidden_states  # per step, per layer: (rows, positions read, hidden_size)
+    prompt_states = steps[0][-1][::k]
+    hidden = torch.cat([step[-1][:, -1:] for step in steps], dim=1)
+    return GeneratedStates(masked_mean(prompt_states, prompt_mask), hidden)
 
 
 class CausalStudent(Student):
@@ -201,23 +253,26 @@ class CausalStudent(Student):
     def target_ids(self, texts: Sequence[str]) -> list[list[int]]:
         return causal_target_ids(self.tokenizer, texts)
 
-    @torch.inference_mode()
     def encode(self, texts: Sequence[str]) -> Encoded:
-        input_ids, mask = (
-            t.to(self.device) for t in left_pad(self.prompt_ids(texts), pad_id=self.pad_id)
-        )
-        hidden = self.model.base_model(
-            input_ids=input_ids,
-            attention_mask=mask,
-            position_ids=position_ids(mask),
-            use_cache=False,
-        ).last_hidden_state
-        return Encoded(input_ids, mask, hidden)
+        """Left-padded prompt ids; no forward pass: the pass that continues a prompt (generate
+        or teacher-forcing) reads it and returns its pooled states."""
+        input_ids, mask = left_pad(self.prompt_ids(texts), pad_id=self.pad_id)
+        return Encoded(input_ids.to(self.device), mask.to(self.device))
 
     @torch.inference_mode()
     def generate(
-        self, encoded: Encoded, decoding: DecodingConfig, *, max_new_tokens: int, seed: int
+        self,
+        encoded: Encoded,
+        decoding: DecodingConfig,
+        *,
+        max_new_tokens: int,
+        seed: int,
+        states: bool = False,
     ) -> Generated:
+        """See :meth:`Student.generate`. ``states`` is served for greedy decoding and sampling;
+        a beam's states would have to be gathered along its reorderings, so beams return none
+        (representations then teacher-force the generation)."""
+        with_states = states and decoding.mode != "beam"
         with self._seeded(seed):
             out = self.model.generate(
                 input_ids=encoded.input_ids,
@@ -226,9 +281,14 @@ class CausalStudent(Student):
                 eos_token_id=self.eos_id,
                 return_dict_in_generate=True,
                 output_logits=True,
+                output_hidden_states=with_states,
                 **decoding.generate_kwargs(max_new_tokens=max_new_tokens),
             )
-        return self._continuations(out, decoding, skip=encoded.input_ids.shape[1])
+        generated = self._continuations(out, decoding, skip=encoded.input_ids.shape[1])
+        if not with_states:
+            return generated
+        k = generated.paths_per_prompt
+        return replace(generated, states=_generated_states(out, encoded.attention_mask, k))
 
     @torch.inference_mode()
     def teacher_force(
@@ -241,18 +301,18 @@ class CausalStudent(Student):
     ) -> TeacherForced:
         labels, mask = (t.to(self.device) for t in pad_targets(targets, pad_id=self.pad_id))
         index = torch.tensor(list(rows), dtype=torch.long, device=self.device)
-        logits, hidden = causal_forced_outputs(
+        out = _joint_pass(
             self.model,
             encoded.input_ids.index_select(0, index),
             encoded.attention_mask.index_select(0, index),
             labels,
             mask,
             logits=scores,
-            hidden=True,
         )
-        assert hidden is not None  # asked for
-        if logits is None:
-            return TeacherForced(torch.zeros(mask.shape, device=self.device), hidden, mask)
-        log_probs = torch.log_softmax(logits.float(), dim=-1)
+        hidden, prompt_pooled = out.target_states(), out.prompt_pooled()
+        if out.logits is None:
+            zeros = torch.zeros(mask.shape, device=self.device)
+            return TeacherForced(zeros, hidden, mask, prompt_pooled)
+        log_probs = torch.log_softmax(out.logits.float(), dim=-1)
         token_log_probs = log_probs.gather(-1, labels.unsqueeze(-1)).squeeze(-1) * mask
-        return TeacherForced(token_log_probs, hidden, mask)
+        return TeacherForced(token_log_probs, hidden, mask, prompt_pooled)

@@ -17,7 +17,10 @@ Per batch: each prompt is encoded once; generation gives the outputs and each to
 log-probability; one teacher-forced decoder pass per prompt then scores the closed label set's
 candidates (conditioned on the generated rationale for single-output students) and yields the
 states that are pooled into representations (:class:`~evalsuite.scoring.student.Student`: the
-same for encoder-decoder and causal students). A single-output generation without the
+same for encoder-decoder and causal students). A causal student's greedy or sampled generate
+pass returns those states itself (:class:`~evalsuite.scoring.student.GeneratedStates`: the
+prompt's pooled states and the state that predicted each generated token), so it is read once
+and teacher-forced only for closed label sets. A single-output generation without the
 marker has no rationale tokens: its ``rationale_repr`` row is NaN (its record's rationale is
 null), never a made-up vector.
 """
@@ -27,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -215,6 +219,8 @@ class _Choice:
     path: _Path
     share: float | None
     paths: list[_Path]
+    index: int
+    """``paths[index]`` is ``path``: the generate row ``example * k + index``."""
 
 
 def _choose(fmt: _Format, task: Task, example: Example, paths: list[_Path]) -> _Choice:
@@ -223,12 +229,12 @@ def _choose(fmt: _Format, task: Task, example: Example, paths: list[_Path]) -> _
     The vote is :func:`evalsuite.scoring.paths.vote`, the one every sampled student uses.
     """
     if len(paths) == 1:
-        return _Choice(paths[0], None, paths)
+        return _Choice(paths[0], None, paths, 0)
     ballots = [
         Ballot(fmt.path_kind, p.output.read_answer(task, example).answer, p.log_prob) for p in paths
     ]
     outcome = vote(ballots, task.same_answer)
-    return _Choice(paths[outcome.index], outcome.share, paths)
+    return _Choice(paths[outcome.index], outcome.share, paths, outcome.index)
 
 
 def _span_mask(tf_mask: Any, starts: Sequence[int], *, before: bool) -> Any:
@@ -303,34 +309,72 @@ def _label_probs(forced: _Forced) -> list[dict[str, float] | None]:
     return probs
 
 
+@dataclass(frozen=True)
+class _States:
+    """Per example: the states that predicted each token of one generation, and its prompt's
+    pooled states."""
+
+    hidden: Any
+    """Tensor (examples, length, hidden_size)."""
+    mask: Any
+    """Tensor (examples, length): 1 at the generation's tokens."""
+    prompt: Any
+    """Tensor (examples, hidden_size)."""
+
+    @classmethod
+    def forced(cls, result: TeacherForced, n: int) -> _States:
+        """The first ``n`` rows of a teacher-forced pass (one per example)."""
+        return cls(result.hidden[:n], result.mask[:n], result.prompt_pooled[:n])
+
+    @classmethod
+    def generated(
+        cls, generated: Generated, rows: Sequence[int], ids: Sequence[Sequence[int]]
+    ) -> _States | None:
+        """Generate rows ``rows`` (one per example, holding ``ids``), from the generate pass's
+        own states; None when it returned none."""
+        import torch
+
+        if generated.states is None:
+            return None
+        states = generated.states
+        index = torch.tensor(list(rows), dtype=torch.long, device=states.hidden.device)
+        hidden = states.hidden.index_select(0, index)
+        lengths = torch.tensor([len(i) for i in ids], device=hidden.device).unsqueeze(1)
+        positions = torch.arange(hidden.shape[1], device=hidden.device).unsqueeze(0)
+        return cls(hidden, (positions < lengths).long(), states.prompt_pooled)
+
+
 def _pool(
     student: Student,
     fmt: _Format,
-    forced: _Forced,
+    label: _States,
     choices: Sequence[_Choice],
-    label_enc: Encoded,
+    rationale_gen: Generated | None,
     rationale_enc: Encoded | None,
 ) -> list[dict[str, np.ndarray]]:
     """Mean-pooled states per example: the states that predict the label and rationale tokens
     (a seq2seq decoder's; a causal model's over its continuation), and the prompt's states
     (the encoder's, or a causal model's over the prompt; the same prompt twice for
     single-output students)."""
-    assert forced.result is not None  # every chosen generation was forced
-    n = forced.n_chosen
-    hidden, mask = forced.result.hidden[:n].float(), forced.result.mask[:n]
-    starts = forced.starts[:n]
+    starts = [choice.path.label_start for choice in choices]
+    hidden = label.hidden.float()
     pooled = {
-        "label_repr": masked_mean(hidden, _span_mask(mask, starts, before=False)),
-        "label_prompt_repr": label_enc.pooled().float(),
+        "label_repr": masked_mean(hidden, _span_mask(label.mask, starts, before=False)),
+        "label_prompt_repr": label.prompt.float(),
     }
     if isinstance(fmt, _SingleOutputFormat):
-        pooled["rationale_repr"] = masked_mean(hidden, _span_mask(mask, starts, before=True))
+        pooled["rationale_repr"] = masked_mean(hidden, _span_mask(label.mask, starts, before=True))
         pooled["rationale_prompt_repr"] = pooled["label_prompt_repr"]
-    if rationale_enc is not None:
+    if rationale_gen is not None and rationale_enc is not None:
         targets = [choice.path.rationale_ids or [] for choice in choices]
-        rationale = student.teacher_force(rationale_enc, range(len(choices)), targets, scores=False)
+        k = rationale_gen.paths_per_prompt
+        rows = [i * k + choice.index for i, choice in enumerate(choices)]
+        rationale = _States.generated(rationale_gen, rows, targets) or _States.forced(
+            student.teacher_force(rationale_enc, range(len(choices)), targets, scores=False),
+            len(choices),
+        )
         pooled["rationale_repr"] = masked_mean(rationale.hidden.float(), rationale.mask)
-        pooled["rationale_prompt_repr"] = rationale_enc.pooled().float()
+        pooled["rationale_prompt_repr"] = rationale.prompt.float()
     arrays = {key: value.cpu().numpy() for key, value in pooled.items()}
     keys = fmt.representation_keys()
     return [{key: arrays[key][i] for key in keys} for i in range(len(choices))]
@@ -373,13 +417,14 @@ def score_batch(
         )
     ids = [e.id for e in examples]
 
-    # Generate: each prompt is encoded once; token log-probabilities come with the outputs.
+    # Generate: each prompt is encoded once; token log-probabilities come with the outputs, and
+    # (causal students) the states representations pool.
+    generate = partial(student.generate, states=True) if representations else student.generate
+
     def run(prefix: str, branch: str) -> tuple[Encoded, Generated]:
         encoded = student.encode([f"{prefix}{e.input}" for e in examples])
         seed = batch_seed(decoding.seed, branch, ids)
-        return encoded, student.generate(
-            encoded, decoding, max_new_tokens=max_new_tokens, seed=seed
-        )
+        return encoded, generate(encoded, decoding, max_new_tokens=max_new_tokens, seed=seed)
 
     label_enc, label_gen = run(prompt.label_prefix, "label")
     rationale_enc, rationale_gen = (
@@ -400,16 +445,26 @@ def score_batch(
         for i, example in enumerate(examples)
     ]
 
-    # Teacher-force: closed label sets and decoder states for representations.
+    # Teacher-force: closed label sets, and decoder states for representations where the
+    # generate pass returned none.
+    rows = [i * k + choice.index for i, choice in enumerate(choices)]
+    generated = _States.generated(label_gen, rows, [choice.path.ids for choice in choices])
     forced = _teacher_force_labels(
-        student, task, examples, choices, label_enc, with_chosen=representations
+        student,
+        task,
+        examples,
+        choices,
+        label_enc,
+        with_chosen=representations and generated is None,
     )
     label_probs = _label_probs(forced)
-    reprs = (
-        _pool(student, fmt, forced, choices, label_enc, rationale_enc)
-        if representations
-        else [{} for _ in examples]
-    )
+    reprs: list[dict[str, np.ndarray]] = [{} for _ in examples]
+    if representations:
+        label = generated
+        if label is None:
+            assert forced.result is not None  # every chosen generation was forced
+            label = _States.forced(forced.result, forced.n_chosen)
+        reprs = _pool(student, fmt, label, choices, rationale_gen, rationale_enc)
 
     scored = []
     for example, choice, probs, vectors in zip(examples, choices, label_probs, reprs, strict=True):

@@ -4,6 +4,7 @@ candidate scoring and representations all reuse its states."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -14,10 +15,26 @@ from evalsuite.scoring.student_interface import (
     Generated,
     Student,
     TeacherForced,
+    masked_mean,
     pad_targets,
 )
 
-__all__ = ["Seq2SeqStudent", "seq2seq_forced_outputs"]
+__all__ = ["EncoderOutput", "Seq2SeqStudent", "seq2seq_forced_outputs"]
+
+
+@dataclass(frozen=True)
+class EncoderOutput(Encoded):
+    """Prompts and their encoder states, which generation and teacher-forcing attend to."""
+
+    hidden: torch.Tensor
+    """Final encoder states, shape (batch, length, hidden_size)."""
+
+
+def _memory(encoded: Encoded) -> EncoderOutput:
+    """The encoder states of prompts this student encoded (a causal student's carry none)."""
+    if not isinstance(encoded, EncoderOutput):
+        raise TypeError("a seq2seq student reads prompts it encoded itself (EncoderOutput)")
+    return encoded
 
 
 def seq2seq_forced_outputs(
@@ -67,7 +84,7 @@ class Seq2SeqStudent(Student):
         return [list(row) for row in self.tokenizer(list(texts))["input_ids"]]
 
     @torch.inference_mode()
-    def encode(self, texts: Sequence[str]) -> Encoded:
+    def encode(self, texts: Sequence[str]) -> EncoderOutput:
         batch = self.tokenizer(
             self.prompt_texts(texts),
             return_tensors="pt",
@@ -78,17 +95,25 @@ class Seq2SeqStudent(Student):
         hidden = self.model.get_encoder()(
             input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
         ).last_hidden_state
-        return Encoded(batch["input_ids"], batch["attention_mask"], hidden)
+        return EncoderOutput(batch["input_ids"], batch["attention_mask"], hidden)
 
     @torch.inference_mode()
     def generate(
-        self, encoded: Encoded, decoding: DecodingConfig, *, max_new_tokens: int, seed: int
+        self,
+        encoded: Encoded,
+        decoding: DecodingConfig,
+        *,
+        max_new_tokens: int,
+        seed: int,
+        states: bool = False,
     ) -> Generated:
+        """See :meth:`Student.generate`; ``states`` is not served (representations
+        teacher-force the generations against the encoder states)."""
         from transformers.modeling_outputs import BaseModelOutput
 
         with self._seeded(seed):
             out = self.model.generate(
-                encoder_outputs=BaseModelOutput(last_hidden_state=encoded.hidden),
+                encoder_outputs=BaseModelOutput(last_hidden_state=_memory(encoded).hidden),
                 attention_mask=encoded.attention_mask,
                 decoder_start_token_id=self.start_id,
                 pad_token_id=self.pad_id,
@@ -113,8 +138,9 @@ class Seq2SeqStudent(Student):
         decoder_input[:, 0] = self.start_id
         decoder_input[:, 1:] = labels[:, :-1]
         index = torch.tensor(list(rows), dtype=torch.long, device=self.device)
-        memory = encoded.hidden.index_select(0, index)
+        memory = _memory(encoded).hidden.index_select(0, index)
         memory_mask = encoded.attention_mask.index_select(0, index)
+        prompt_pooled = masked_mean(memory, memory_mask)
         if not scores:
             hidden = self.model.get_decoder()(
                 input_ids=decoder_input,
@@ -123,7 +149,8 @@ class Seq2SeqStudent(Student):
                 encoder_attention_mask=memory_mask,
                 use_cache=False,
             ).last_hidden_state
-            return TeacherForced(torch.zeros(mask.shape, device=self.device), hidden, mask)
+            zeros = torch.zeros(mask.shape, device=self.device)
+            return TeacherForced(zeros, hidden, mask, prompt_pooled)
         out = self.model(
             encoder_outputs=(memory,),
             attention_mask=memory_mask,
@@ -134,4 +161,4 @@ class Seq2SeqStudent(Student):
         )
         log_probs = torch.log_softmax(out.logits.float(), dim=-1)
         token_log_probs = log_probs.gather(-1, labels.unsqueeze(-1)).squeeze(-1) * mask
-        return TeacherForced(token_log_probs, out.decoder_hidden_states[-1], mask)
+        return TeacherForced(token_log_probs, out.decoder_hidden_states[-1], mask, prompt_pooled)

@@ -4,7 +4,9 @@ A student is an encoder-decoder (:mod:`.seq2seq_student`) or a decoder-only caus
 (:mod:`.causal_student`); the loader picks one from ``config.is_encoder_decoder``, and nothing
 above this interface knows which. Token log-probabilities of generated text come from the
 generate pass itself (its raw logits, i.e. the model's distribution at temperature 1), never
-from a second forward.
+from a second forward. A causal student's greedy or sampled generate pass also returns, when
+asked, the final states that scoring pools into representations (:class:`GeneratedStates`), so a
+causal batch is read once: no prompt-only pass, no teacher-forced pass over what it generated.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from evalsuite.scoring.decoding import DecodingConfig
 __all__ = [
     "Encoded",
     "Generated",
+    "GeneratedStates",
     "Student",
     "TeacherForced",
     "masked_mean",
@@ -32,16 +35,28 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Encoded:
-    """A batch of prompts: their token ids, mask and final states (encoder or decoder)."""
+    """A batch of prompts as the student reads them: token ids and mask.
+
+    An encoder-decoder's encoder runs here (:class:`~.seq2seq_student.EncoderOutput` adds its
+    states); a causal student's prompt is read by the pass that continues it (generate or
+    teacher-forcing), which returns the prompt's pooled states itself.
+    """
 
     input_ids: torch.Tensor
     attention_mask: torch.Tensor
-    hidden: torch.Tensor
-    """Final states over the prompt, shape (batch, length, hidden_size)."""
 
-    def pooled(self) -> torch.Tensor:
-        """Mean of the prompt states over non-pad positions, shape (batch, hidden_size)."""
-        return masked_mean(self.hidden, self.attention_mask)
+
+@dataclass(frozen=True)
+class GeneratedStates:
+    """Final states from the generate pass itself: what representations pool, without a
+    second pass (the states of the prompt and of each generated token, as a teacher-forced
+    pass over prompt + generation computes them)."""
+
+    prompt_pooled: torch.Tensor
+    """Mean of each prompt's final states over its real tokens, shape (prompts, hidden_size)."""
+    hidden: torch.Tensor
+    """Row ``r``, step ``j``: the state that predicted generated token ``j`` of row ``r``,
+    shape (rows, steps, hidden_size); steps past a row's first EOS are not its tokens."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,9 @@ class Generated:
     """Model log-probability of each generated token (temperature 1)."""
     texts: list[str]
     paths_per_prompt: int
+    states: GeneratedStates | None = None
+    """Present when asked for and the student's generate pass yields them (causal, greedy or
+    sampled); otherwise representations teacher-force the generations."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +84,8 @@ class TeacherForced:
     """Final states at the position that predicts each target token, (n, length, hidden_size)."""
     mask: torch.Tensor
     """1 at real target positions, 0 at padding, shape (n, length)."""
+    prompt_pooled: torch.Tensor
+    """Mean of each row's prompt states over its real tokens, shape (n, hidden_size)."""
 
 
 def masked_mean(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -160,14 +180,22 @@ class Student(abc.ABC):
     # -- passes ------------------------------------------------------------------------------
     @abc.abstractmethod
     def encode(self, texts: Sequence[str]) -> Encoded:
-        """Run the model once over a batch of prompts."""
+        """Tokenise a batch of prompts (an encoder-decoder also runs its encoder once)."""
 
     @abc.abstractmethod
     def generate(
-        self, encoded: Encoded, decoding: DecodingConfig, *, max_new_tokens: int, seed: int
+        self,
+        encoded: Encoded,
+        decoding: DecodingConfig,
+        *,
+        max_new_tokens: int,
+        seed: int,
+        states: bool = False,
     ) -> Generated:
         """Decode every prompt; only the continuation is returned, with each generated token's
-        log-probability from the same pass. ``seed`` seeds sampling for this call only."""
+        log-probability from the same pass. ``seed`` seeds sampling for this call only.
+        ``states`` asks for :attr:`Generated.states`; a student may return None there (then
+        representations teacher-force the generations)."""
 
     @abc.abstractmethod
     def teacher_force(
