@@ -6,6 +6,7 @@ Modules, one family each:
 - ``extraction``: the warning of a run whose answers mostly could not be read;
 - ``calibration``: reliability curve, ECE/MCE, debiased ECE, smooth ECE, Brier, MMCE, AURC;
 - ``calibration_bootstrap``: bootstrap intervals of ECE, smooth ECE and Brier;
+- ``smooth_ece_batch``: relplot's smooth ECE of many resamples at once (for its interval);
 - ``temperature``: temperature scaling fitted on a named split (never test);
 - ``significance``: McNemar, paired bootstrap and permutation tests, Cochran's Q, Holm, seeds;
 - ``pairing`` and ``comparison``: aligning runs by id and what ``evalsuite compare`` reports;
@@ -34,6 +35,7 @@ __all__ = [
     "rationale",
     "resampling",
     "significance",
+    "smooth_ece_batch",
     "summary",
     "temperature",
 ]

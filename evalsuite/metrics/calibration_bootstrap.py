@@ -2,8 +2,10 @@
 
 Each interval resamples the predictions with replacement and takes percentiles of the error,
 with its own child stream of the injected ``rng``, so adding or removing one measure never
-moves another's interval. ECE and Brier are vectorised over resamples; smooth ECE re-runs
-relplot's kernel smoother once per resample (about 50 ms at n = 500), so it gets fewer
+moves another's interval. ECE and Brier are vectorised over resamples; smooth ECE runs
+relplot's bandwidth search and kernel smoother for every resample together
+(:mod:`evalsuite.metrics.smooth_ece_batch`, the same numbers as ``relplot.smECE`` per resample;
+about 3 ms a resample at n = 500, against 30 ms for relplot's one at a time) and gets fewer
 resamples by default (200: enough for 95 % percentile ends to about +-0.01 of their quantile).
 
 These are intervals for the *spread* of each estimate. Binned ECE and smooth ECE are biased
@@ -32,6 +34,7 @@ from evalsuite.metrics.resampling import (
     bootstrap_index_chunks,
     percentile_interval,
 )
+from evalsuite.metrics.smooth_ece_batch import smooth_calibration_errors
 
 __all__ = [
     "CalibrationIntervals",
@@ -85,7 +88,8 @@ def smooth_calibration_error_interval(
     alpha: float = 0.05,
     rng: RandomState = None,
 ) -> CalibrationInterval:
-    """Smooth ECE (relplot) with a bootstrap percentile interval; one smoother per resample.
+    """Smooth ECE (relplot) with a bootstrap percentile interval; all resamples searched and
+    smoothed together (:func:`~evalsuite.metrics.smooth_ece_batch.smooth_calibration_errors`).
 
     Examples
     --------
@@ -96,11 +100,10 @@ def smooth_calibration_error_interval(
     prob, true = check_binary(y_prob, y_true)
     _check_resamples(n_resamples)
     generator = as_generator(rng)
-    samples = np.array(
+    samples = np.concatenate(
         [
-            smooth_calibration_error(prob[rows], true[rows])
-            for chunk in bootstrap_index_chunks(prob.size, n_resamples, generator)
-            for rows in chunk
+            smooth_calibration_errors(prob[rows], true[rows])
+            for rows in bootstrap_index_chunks(prob.size, n_resamples, generator)
         ]
     )
     low, high = percentile_interval(samples, alpha=alpha)
