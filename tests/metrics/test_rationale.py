@@ -80,3 +80,35 @@ def test_overlap_compares_only_rationales_of_the_teachers_kind() -> None:
     programs_only = rationale_summary(records[1:3])
     assert programs_only is not None and programs_only["bleu"] is None
     assert programs_only["n_with_teacher"] == 0 and programs_only["skipped_kinds"] == {"pot": 2}
+
+
+def test_rouge_l_equals_rouge_scores_own_stemming_scorer() -> None:
+    # ROUGE-L stems each distinct word once (a memo around rouge-score's Porter stemmer); the
+    # scores must stay those of rouge-score's own stemming scorer, pair by pair.
+    from rouge_score import rouge_scorer
+
+    hypotheses = [
+        "Running runners ran; the RUNNER runs quickly.",
+        "Adding 3 and 4 gives 7 . So the answer is 7",
+        "The cats are sitting on generously-sized mats!",
+        "",
+        "connections connected connecting connects",
+    ]
+    references = [
+        "The runner runs and running is what runners do.",
+        "3 plus 4 is 7 , the answer is 7",
+        "A cat sat on the mat , generously",
+        "nothing here",
+        "connect connection connective",
+    ]
+    reference_scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
+    expected = [
+        reference_scorer.score(ref, hyp)["rougeL"].fmeasure
+        for hyp, ref in zip(hypotheses, references, strict=True)
+    ]
+    assert 0 < sum(expected) < len(expected)  # partial overlaps, not all 0 or 1
+    for hyp, ref, value in zip(hypotheses, references, expected, strict=True):
+        assert rationale_overlap([hyp], [ref]).rouge_l == pytest.approx(value, abs=1e-12)
+    assert rationale_overlap(hypotheses, references).rouge_l == pytest.approx(
+        sum(expected) / len(expected), abs=1e-12
+    )
