@@ -32,6 +32,7 @@ from evalsuite.scoring.student_interface import (
     TeacherForced,
     masked_mean,
     pad_targets,
+    step_states,
 )
 
 __all__ = [
@@ -227,8 +228,7 @@ def _generated_states(out: Any, prompt_mask: torch.Tensor, k: int) -> GeneratedS
     """
     steps = out.hidden_states  # per step, per layer: (rows, positions read, hidden_size)
     prompt_states = steps[0][-1][::k]
-    hidden = torch.cat([step[-1][:, -1:] for step in steps], dim=1)
-    return GeneratedStates(masked_mean(prompt_states, prompt_mask), hidden)
+    return GeneratedStates(masked_mean(prompt_states, prompt_mask), step_states(steps))
 
 
 class CausalStudent(Student):

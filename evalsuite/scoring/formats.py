@@ -17,12 +17,12 @@ Per batch: each prompt is encoded once; generation gives the outputs and each to
 log-probability; one teacher-forced decoder pass per prompt then scores the closed label set's
 candidates (conditioned on the generated rationale for single-output students) and yields the
 states that are pooled into representations (:class:`~evalsuite.scoring.student.Student`: the
-same for encoder-decoder and causal students). A causal student's greedy or sampled generate
-pass returns those states itself (:class:`~evalsuite.scoring.student.GeneratedStates`: the
-prompt's pooled states and the state that predicted each generated token), so it is read once
-and teacher-forced only for closed label sets. A single-output generation without the
-marker has no rationale tokens: its ``rationale_repr`` row is NaN (its record's rationale is
-null), never a made-up vector.
+same for encoder-decoder and causal students). A greedy or sampled generate pass returns those
+states itself (:class:`~evalsuite.scoring.student.GeneratedStates`: the prompt's pooled states
+and the state that predicted each generated token), so a batch is read once and
+teacher-forced only for closed label sets (and, for representations, after beam search). A
+single-output generation without the marker has no rationale tokens: its ``rationale_repr`` row
+is NaN (its record's rationale is null), never a made-up vector.
 """
 
 from __future__ import annotations
@@ -418,7 +418,7 @@ def score_batch(
     ids = [e.id for e in examples]
 
     # Generate: each prompt is encoded once; token log-probabilities come with the outputs, and
-    # (causal students) the states representations pool.
+    # (greedy or sampled) the states representations pool.
     generate = partial(student.generate, states=True) if representations else student.generate
 
     def run(prefix: str, branch: str) -> tuple[Encoded, Generated]:

@@ -1,10 +1,12 @@
 """Encoder-decoder students (the T5 family): the encoder runs once per prompt, and generation,
-candidate scoring and representations all reuse its states."""
+candidate scoring and representations all reuse its states. A greedy or sampled generate pass
+also returns the decoder states that predicted each generated token, so representations need
+no second decoder pass over what was generated."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
@@ -13,10 +15,12 @@ from evalsuite.scoring.decoding import DecodingConfig
 from evalsuite.scoring.student_interface import (
     Encoded,
     Generated,
+    GeneratedStates,
     Student,
     TeacherForced,
     masked_mean,
     pad_targets,
+    step_states,
 )
 
 __all__ = ["EncoderOutput", "Seq2SeqStudent", "seq2seq_forced_outputs"]
@@ -107,22 +111,34 @@ class Seq2SeqStudent(Student):
         seed: int,
         states: bool = False,
     ) -> Generated:
-        """See :meth:`Student.generate`; ``states`` is not served (representations
-        teacher-force the generations against the encoder states)."""
+        """See :meth:`Student.generate`. ``states`` is served for greedy decoding and sampling:
+        the prompt's pooled encoder states and the decoder's final state at each step (what a
+        teacher-forced decoder pass over the generation computes). A beam's states would have
+        to be gathered along its reorderings, so beams return none (representations then
+        teacher-force the generation)."""
         from transformers.modeling_outputs import BaseModelOutput
 
+        memory = _memory(encoded)
+        with_states = states and decoding.mode != "beam"
         with self._seeded(seed):
             out = self.model.generate(
-                encoder_outputs=BaseModelOutput(last_hidden_state=_memory(encoded).hidden),
+                encoder_outputs=BaseModelOutput(last_hidden_state=memory.hidden),
                 attention_mask=encoded.attention_mask,
                 decoder_start_token_id=self.start_id,
                 pad_token_id=self.pad_id,
                 eos_token_id=self.eos_id,
                 return_dict_in_generate=True,
                 output_logits=True,
+                output_hidden_states=with_states,
                 **decoding.generate_kwargs(max_new_tokens=max_new_tokens),
             )
-        return self._continuations(out, decoding, skip=1)
+        generated = self._continuations(out, decoding, skip=1)
+        if not with_states:
+            return generated
+        prompt_pooled = masked_mean(memory.hidden, memory.attention_mask)
+        return replace(
+            generated, states=GeneratedStates(prompt_pooled, step_states(out.decoder_hidden_states))
+        )
 
     @torch.inference_mode()
     def teacher_force(

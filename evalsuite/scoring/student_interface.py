@@ -4,9 +4,9 @@ A student is an encoder-decoder (:mod:`.seq2seq_student`) or a decoder-only caus
 (:mod:`.causal_student`); the loader picks one from ``config.is_encoder_decoder``, and nothing
 above this interface knows which. Token log-probabilities of generated text come from the
 generate pass itself (its raw logits, i.e. the model's distribution at temperature 1), never
-from a second forward. A causal student's greedy or sampled generate pass also returns, when
-asked, the final states that scoring pools into representations (:class:`GeneratedStates`), so a
-causal batch is read once: no prompt-only pass, no teacher-forced pass over what it generated.
+from a second forward. A greedy or sampled generate pass also returns, when asked, the final
+states that scoring pools into representations (:class:`GeneratedStates`), so a batch is read
+once: no prompt-only pass, no teacher-forced pass over what it generated.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ __all__ = [
     "TeacherForced",
     "masked_mean",
     "pad_targets",
+    "step_states",
 ]
 
 
@@ -70,8 +71,8 @@ class Generated:
     texts: list[str]
     paths_per_prompt: int
     states: GeneratedStates | None = None
-    """Present when asked for and the student's generate pass yields them (causal, greedy or
-    sampled); otherwise representations teacher-force the generations."""
+    """Present when asked for and the generate pass yields them (greedy or sampled, either
+    architecture); otherwise (beams) representations teacher-force the generations."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,17 @@ def masked_mean(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean over positions where ``mask`` is 1; NaN rows where the mask is empty."""
     weights = mask.to(states.dtype).unsqueeze(-1)
     return (states * weights).sum(dim=1) / weights.sum(dim=1)
+
+
+def step_states(steps: Sequence[Sequence[torch.Tensor]]) -> torch.Tensor:
+    """The final state at each ``generate`` step's newest position, (rows, steps, hidden_size).
+
+    ``steps`` is ``generate``'s per-step, per-layer hidden states (a causal LM's
+    ``hidden_states``, a seq2seq decoder's ``decoder_hidden_states``); the last layer's is the
+    model's final state (after its last norm). Step ``j`` read token ``j - 1`` (or the prompt,
+    or the start token) and predicted generated token ``j``.
+    """
+    return torch.cat([step[-1][:, -1:] for step in steps], dim=1)
 
 
 def pad_targets(
