@@ -65,8 +65,10 @@ class RunWriter:
         except OSError as err:
             raise output_error(self.path, err) from None
         # Rewrite without a torn tail, so appends start on a fresh line.
+        # Each record's line is kept, so finish() rewrites the file without serialising again.
+        self._lines: dict[str, str] = {r.id: _line(r) for r in existing}
         if existing or self.records_path.exists():
-            atomic_write_text(self.records_path, "".join(_line(r) for r in existing))
+            atomic_write_text(self.records_path, "".join(self._lines.values()))
         self._done: dict[str, Record] = {r.id: r for r in existing}
         self.manifest = replace(
             self.manifest, started=self.manifest.started or now_iso(), status="partial"
@@ -120,15 +122,17 @@ class RunWriter:
         ]  # fmt: skip
         if not batch:
             return
+        lines = [_line(r) for r in batch]
         try:
             with self.records_path.open("a", encoding="utf-8") as handle:
-                handle.write("".join(_line(r) for r in batch))
+                handle.write("".join(lines))
                 handle.flush()
                 os.fsync(handle.fileno())
         except OSError as err:
             raise output_error(self.records_path, err) from None
-        for record in batch:
+        for record, line in zip(batch, lines, strict=True):
             self._done[record.id] = record
+            self._lines[record.id] = line
 
     def finish(self, order: Sequence[str], metrics: Mapping[str, Any] | None = None) -> None:
         """Rewrite records in ``order`` (the examples' order), write metrics, mark complete.
@@ -145,7 +149,7 @@ class RunWriter:
             raise UsageError(
                 f"{self.records_path}: {len(missing)} records missing, e.g. {missing[0]}"
             )
-        atomic_write_text(self.records_path, "".join(_line(self._done[i]) for i in order))
+        atomic_write_text(self.records_path, "".join(self._lines[i] for i in order))
         if metrics is not None:
             atomic_write_json(self.path / METRICS, dict(metrics))
         self.manifest = replace(
