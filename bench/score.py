@@ -18,12 +18,12 @@ set (500 examples) is scored three ways:
   probability, as the ACL 2024 release's uncertainty script does. Target: loop / ours >= 5.
 
 The students are the trainer's default tiny T5 (``TinyStudentConfig()``) and the causal LMs of
-the same shape: tiny-llama (RMSNorm, rotary positions, SwiGLU) and tiny-gpt2. Each time includes loading the
-model and the examples. Ours and bare alternate for ``--rounds`` rounds and each takes its best
-time, so a busy moment on a shared machine hits neither alone; each round's own ratio (ours
-and bare back to back) is printed too, to show the spread. The loop's cost is linear in the
-examples (each is handled alone), so it runs on the first ``--loop-examples`` and is scaled to
-the whole set; the output says so.
+the same shape: tiny-llama (RMSNorm, rotary positions, SwiGLU) and tiny-gpt2. Each time
+includes loading the model and the examples. Ours and bare alternate for ``--rounds`` rounds
+and each takes its best time, so a busy moment on a shared machine hits neither alone; each
+round's own ratio (ours and bare back to back) is printed too, to show the spread. The loop's
+cost is linear in the examples (each is handled alone), so it runs on the first
+``--loop-examples`` and is scaled to the whole set; the output says so.
 """
 
 from __future__ import annotations
