@@ -62,10 +62,15 @@ class DemoConfig:
     data_dir: str | None = None
     work: str = "runs/demo"
     out: str = "reports/demo"
-    max_steps: int = 1200
-    """Measured on arith (standard, tiny 3+3 T5, batch 16, lr 1e-3): valid accuracy 28 % after
-    400 steps and 52 % after 800, test accuracy 64 % after 1200; the students are still learning
-    at 1200 steps, and at 400 (the earlier budget) every one of them was undertrained."""
+    model: str = "tiny-llama"
+    """The students' architecture (a name of ``trainers.student.TINY_MODELS``). Measured on
+    arith (standard, 1200 steps, batch 16, lr 1e-3, 1.2 and 1.3 M parameters): the tiny llama
+    (6 layers, rotary positions) 96.0 % test accuracy, the tiny 3+3 T5 64.2 %. The T5 copies
+    numbers from the wrong place (its cross-attention sees no positions); the llama does not."""
+    max_steps: int = 400
+    """Measured on arith with the tiny llama (batch 16, lr 1e-3, 10 000 problems), test accuracy
+    after 400 steps: dss 95.8 %, mi 95.0 %, single 94.6 %; after 200 (mid-schedule) their valid
+    accuracy was still 1-22 %."""
     n_train: int = 10_000
     seed: int = 0
     baseline: str = "standard"
@@ -73,6 +78,7 @@ class DemoConfig:
 
     def __post_init__(self) -> None:
         from evalsuite.tasks import get_task
+        from trainers.student import TINY_MODELS
 
         get_task(self.task)
         if self.max_steps < 1:
@@ -81,6 +87,8 @@ class DemoConfig:
             raise UsageError(f"--arith-train must be >= 1, got {self.n_train}")
         if self.jobs < 1:
             raise UsageError(f"--jobs must be >= 1, got {self.jobs}")
+        if self.model not in TINY_MODELS:
+            raise UsageError(f"--model must be one of {', '.join(TINY_MODELS)}, got {self.model!r}")
 
     @property
     def checkpoints(self) -> Path:
@@ -102,6 +110,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--out", default=defaults.out, metavar="DIR", help="report directory (reports/demo)"
+    )
+    parser.add_argument(
+        "--model",
+        default=defaults.model,
+        metavar="NAME",
+        help=f"tiny student architecture: tiny (T5), tiny-gpt2 or tiny-llama ({defaults.model})",
     )
     parser.add_argument(
         "--max-steps",
@@ -181,6 +195,7 @@ def _train_student(config: DemoConfig, recipe: str) -> Path:
             task=config.task,
             data_dir=config.data_dir,
             out=out,
+            model=config.model,
             max_steps=config.max_steps,
             eval_every=max(1, config.max_steps // 2),
             arith=ArithConfig(n_train=config.n_train),
@@ -329,7 +344,7 @@ def run_demo(config: DemoConfig) -> dict[str, Any]:
     _describe_data(config)
     _step(
         2,
-        f"training {', '.join(RECIPES)} students ({config.max_steps} steps each, "
+        f"training {', '.join(RECIPES)} {config.model} students ({config.max_steps} steps each, "
         f"{config.jobs} at a time), each scored on the test split once trained (mixed: CoT "
         f"only, PoT only, and a vote over {MIXED_SAMPLES} sampled paths of each kind)",
     )
@@ -360,6 +375,7 @@ def run(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         work=args.work,
         out=args.out,
+        model=args.model,
         max_steps=args.max_steps,
         n_train=args.arith_train,
         seed=args.seed,

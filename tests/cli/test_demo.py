@@ -13,6 +13,10 @@ import pytest
         (["--max-steps", "0"], "--max-steps must be >= 1, got 0"),
         (["--arith-train", "0"], "--arith-train must be >= 1, got 0"),
         (["--jobs", "0"], "--jobs must be >= 1, got 0"),
+        (
+            ["--model", "t5-base"],
+            "--model must be one of tiny, tiny-gpt2, tiny-llama, got 't5-base'",
+        ),
         (["--task", "gsm8k"], "unknown task 'gsm8k'; choose from svamp, cqa, anli1, esnli, arith"),
         (["--max-steps", "many"], "argument --max-steps: invalid int value: 'many'"),
     ],
@@ -151,3 +155,23 @@ def test_the_single_and_mixed_students_are_probed_on_the_first_test_examples(
         assert probe_config.probes == ("early_answering", "corrupted_step")
         assert (probe_config.task, probe_config.split) == ("arith", "test")
         assert probe_config.limit == DEMO_PROBE_LIMIT == 100
+
+
+@pytest.mark.parametrize("model", [None, "tiny"])
+def test_each_student_is_trained_with_the_demo_model_and_budget(
+    monkeypatch, tmp_path: Path, model: str | None
+) -> None:
+    """Training stands in; this pins what the demo asks of it: the tiny llama by default (the
+    tiny T5 on request), the demo's steps and training size, evaluated halfway and at the end."""
+    import trainers.loop as loop
+    from evalsuite.commands.demo import DemoConfig, _train_student
+
+    seen = []
+    monkeypatch.setattr(loop, "train", lambda config: seen.append(config) or config)
+    options = {} if model is None else {"model": model}
+    config = DemoConfig(work=str(tmp_path), max_steps=30, n_train=500, **options)
+    _train_student(config, "dss")
+    (trained,) = seen
+    assert trained.model == (model or "tiny-llama") and trained.recipe == "dss"
+    assert (trained.max_steps, trained.eval_every, trained.arith.n_train) == (30, 15, 500)
+    assert Path(trained.out) == config.checkpoints / "arith-dss"
