@@ -37,8 +37,10 @@ lint: $(DEV_STAMP)
 
 # One worker per core (pytest-xdist): the suite is CPU-bound and single-threaded per test, so two
 # workers on the two-core machines halve its wall time (13 min -> 8 min measured on a clean clone).
+# --dist loadfile sends each test file to one worker whole, so a module-scoped fixture (a report
+# built once for a module's tests) is built once, not once per worker as xdist's default can.
 test: lint
-	$(PY) -m pytest -n auto -m "not slow and not e2e"
+	$(PY) -m pytest -n auto --dist loadfile -m "not slow and not e2e"
 
 bench: $(DEV_STAMP)
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

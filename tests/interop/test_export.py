@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from evalsuite.cli import main
 from evalsuite.data import load_examples
 from evalsuite.runs import read_run
 from tests.interop.conftest import lm_eval_file
 
 
-@pytest.fixture
-def predictions_run(tmp_path, cli):
+@pytest.fixture(scope="module")
+def imported_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An arith run with everything an import can carry: confidences, rationales, a failed
-    extraction, right and wrong answers."""
+    extraction, right and wrong answers; imported once per module (its summary is the slow
+    part), each test gets a copy (:func:`predictions_run`)."""
+    tmp_path = tmp_path_factory.mktemp("predictions")
     examples = load_examples("arith", "test")[:6]
     lines = [
         {"id": e.id, "prediction": p, "rationale": r, "confidence": c}
@@ -30,8 +35,14 @@ def predictions_run(tmp_path, cli):
     path = tmp_path / "p.jsonl"
     path.write_text("".join(json.dumps(x) + "\n" for x in lines))
     out = tmp_path / "run"
-    assert cli("import-predictions", path, "--task", "arith", "--out", out).code == 0
+    assert main(["import-predictions", str(path), "--task", "arith", "--out", str(out)]) == 0
     return out
+
+
+@pytest.fixture
+def predictions_run(imported_run: Path, tmp_path: Path) -> Path:
+    """A copy of the imported run that the test may change."""
+    return Path(shutil.copytree(imported_run, tmp_path / "run"))
 
 
 def _without_provenance(records):

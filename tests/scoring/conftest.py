@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from tests.built_once import built_once
 from tests.scoring.tiny_checkpoint import make_checkpoints, write_nli_jsonl
 
 
@@ -36,9 +37,14 @@ def _scoring_on_one_thread() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Checkpoints ``dss`` (multitask), ``single``, ``standard`` (label only) and ``mixed``."""
-    with one_thread():
-        return make_checkpoints(tmp_path_factory.mktemp("ckpt"))
+    """Checkpoints ``dss`` (multitask), ``single``, ``standard`` (label only) and ``mixed``;
+    trained once per test run, shared by the xdist workers (tests copy before changing one)."""
+
+    def build(root: Path) -> dict[str, Path]:
+        with one_thread():
+            return make_checkpoints(root)
+
+    return built_once(tmp_path_factory, "ckpt", build)
 
 
 @pytest.fixture(scope="session")
