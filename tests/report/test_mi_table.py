@@ -24,6 +24,7 @@ from evalsuite.report.build import ReportConfig, ReportResult, build_report
 from evalsuite.report.mi_table import BLEU, CONSISTENT, ROUGE
 from evalsuite.report.runs import read_runs
 from evalsuite.runs import REPRESENTATIONS, RunWriter
+from tests.report.test_latex import NO_PDFLATEX, assert_all_tex_compiles
 
 N, WIDTH, TRUTH = 200, 128, 1.0
 
@@ -159,3 +160,11 @@ def test_a_planted_contradiction_is_a_warning_in_the_notes_and_summary(
     summary = (tmp_path / "report" / "summary.md").read_text()
     shown = summary.replace("\\[", "[").replace("\\]", "]")  # Markdown escapes brackets
     assert f"WARNING {result.mi.rows[0]}: {expected}" in shown
+
+
+@NO_PDFLATEX
+def test_the_mi_table_compiles_without_overfull_boxes(built) -> None:
+    run, _ = built
+    tables = run.parent / "report" / "tables"
+    assert (tables / "mi.tex").is_file()
+    assert_all_tex_compiles(tables)
