@@ -4,30 +4,39 @@ Prints three things, each measured in this run:
 
 1. test accuracy per recipe after the same fixed budget of steps, with the CPU training time it
    took (target: the dss student reaches >= 50 % within 3 minutes of training);
-2. steps/s of our dss step against a reference dss step built the way the DSS release builds it:
+2. the step time of our dss step against a reference dss step built the way the DSS release
+   builds it:
    a ``Seq2SeqTrainer`` subclass whose ``compute_loss`` runs two forward passes per batch
-   (``alpha * pred_loss + (1 - alpha) * expl_loss``). Target: ratio >= 1.3. Our loop runs
-   one pass per branch: packing both into one (``RecipeModule(packed=True)``) was the slower
-   on CPU (see ``trainers.recipes.RecipeModule``);
-3. the overhead of ``mi`` (both variants) over ``dss``: median time of one optimisation step,
-   the three recipes' steps taken in turn (target: <= 5 %).
+   (``alpha * pred_loss + (1 - alpha) * expl_loss``). Target: >= 1.3x as fast. Our loop packs
+   both branches into one encoder and one decoder pass with almost no padding
+   (:mod:`trainers.packing`) and runs T5's ``gelu_new`` on the fused kernel of the same
+   function (:func:`trainers.student.use_fused_gelu`); the reference runs the model as
+   transformers builds it, as the release does. Same model shape and initial weights, training
+   split, batch size, learning rate, optimizer (fused AdamW, clipping at 1) and threads;
+3. the overhead of ``mi`` (both variants) over ``dss``: one optimisation step of each, taken in
+   turn on the same batch, overhead = median over steps of the paired ratio (target: <= 5 %).
 
 2 and 3 are measured in the same run, one after the other.
 
-Speed runs alternate between the contenders and report medians, so load from other processes
-falls on all alike. Nothing here asserts: the numbers are for people.
+Speed runs take the contenders' steps in turn and report the median of the per-step ratios,
+so load from other processes falls on all alike. Nothing here asserts: the numbers are for
+people.
 
-    python bench/train.py [--threads 2] [--max-steps 600] [--skip-accuracy] [--skip-speed]
+    python bench/train.py [--threads 2] [--max-steps 600] [--speed-steps 200] [--skip-accuracy]
+                          [--skip-speed]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -151,42 +160,10 @@ def release_style_trainer(model: Any, tokenizer: Any, dataset: list[dict[str, An
     )
 
 
-class _StepClock:
-    """Records when each Trainer step begins; a step's cycle runs to the next step's begin, so
-    it includes fetching and collating the next batch, as our loop's step time does."""
-
-    def __init__(self) -> None:
-        from transformers import TrainerCallback
-
-        begins: list[float] = []
-        self.begins = begins
-
-        class Callback(TrainerCallback):
-            def on_step_begin(self, args, state, control, **kwargs):
-                begins.append(time.perf_counter())
-
-            def on_train_end(self, args, state, control, **kwargs):
-                begins.append(time.perf_counter())
-
-        self.callback = Callback()
-
-    def step_seconds(self) -> list[float]:
-        return [b - a for a, b in zip(self.begins, self.begins[1:], strict=False)]
-
-
-def reference_steps_per_second(root: Path, n_steps: int, skip: int) -> float:
-    """Steps/s of the release-style trainer on the same data, tokenizer, model and batch: one
-    over the median step time, the first ``skip`` steps (cache warm-up) left out."""
-    from transformers import AutoTokenizer, PrinterCallback
-
-    from trainers.student import tiny_model
-
-    config = _config(root / "ours-dss", "dss", "released")
-    tokenizer = AutoTokenizer.from_pretrained(root / "ours-dss", local_files_only=True)
-    train_split = generate_arith(ARITH)["train"]
-    recipe = get_recipe(config, get_task("arith"))
+def _release_dataset(tokenizer: Any, recipe: Any) -> list[dict[str, Any]]:
+    """The arith training split tokenised once, as the release's ``tokenize_function`` does."""
     dataset = []
-    for example in train_split:
+    for example in generate_arith(ARITH)["train"]:
         pairs = recipe.pairs(example, example.gold)
         encode = tokenizer([pairs["label"].source, pairs["rationale"].source])["input_ids"]
         labels = tokenizer(text_target=[pairs["label"].target, pairs["rationale"].target])
@@ -194,6 +171,89 @@ def reference_steps_per_second(root: Path, n_steps: int, skip: int) -> float:
             "input_ids": encode[0], "labels": labels["input_ids"][0],
             "expl_input_ids": encode[1], "expl_labels": labels["input_ids"][1],
         })  # fmt: skip
+    return dataset
+
+
+def our_steps(root: Path, recipes: dict[str, tuple[str, str]]) -> Callable[[str, int], float]:
+    """``one_step(name, step) -> seconds``: one optimisation step of our training loop's step for
+    each named ``(recipe, mi_variant)``, each with its own tiny student: learning rate,
+    the step's batch (:func:`trainers.batching.batch_indices`), collate, forward (the loop's
+    default: packed), backward, clip, fused AdamW, and reading the loss parts as the loop logs
+    them. Only the progress bar and the curve bookkeeping of the loop are left out.
+    """
+    from transformers import AutoTokenizer
+
+    from trainers.batching import batch_indices, collate, encode_pairs
+    from trainers.loop import get_lr
+    from trainers.recipes import RecipeModule, token_counts
+    from trainers.student import tiny_model
+
+    tokenizer = AutoTokenizer.from_pretrained(root / "ours-dss", local_files_only=True)
+    examples = generate_arith(ARITH)["train"]
+    steps = {}
+    for name, (recipe_name, variant) in recipes.items():
+        config = _config(root / name, recipe_name, variant)
+        recipe = get_recipe(config, get_task("arith"))
+        torch.manual_seed(config.seed)
+        module = RecipeModule(tiny_model(tokenizer, config.tiny), recipe)
+        optimizer = torch.optim.AdamW(module.parameters(), lr=config.lr, fused=True)
+        pairs = [recipe.pairs(e, e.gold) for e in examples]
+        encoded = encode_pairs(
+            pairs, tokenizer, max_input_length=config.max_input_length,
+            max_target_length=config.max_target_length,
+        )  # fmt: skip
+        steps[name] = (module, optimizer, encoded, config)
+
+    def one_step(name: str, step: int) -> float:
+        module, optimizer, encoded, config = steps[name]
+        tick = time.perf_counter()
+        lr = get_lr(step, lr=config.lr, warmup_steps=0, max_steps=config.max_steps)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        indices = batch_indices(
+            step, n_examples=len(encoded), batch_size=config.batch_size, seed=config.seed
+        )
+        batch = collate(encoded, indices, pad_id=tokenizer.pad_token_id)
+        parts = module(batch, token_counts(batch))
+        parts["loss"].backward()
+        torch.nn.utils.clip_grad_norm_(module.parameters(), 1.0)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        [float(value.detach()) for value in parts.values()]
+        return time.perf_counter() - tick
+
+    return one_step
+
+
+def paired_dss_seconds(root: Path, n_steps: int, skip: int) -> tuple[list[float], list[float]]:
+    """Seconds per step of the release-style trainer and of our dss step, taken in turn: the
+    trainer runs, and after each of its steps a callback runs one of ours. A trainer step is
+    its cycle from one step's begin to the next's (fetching and collating the next batch
+    included) less the time our step took inside it. The first ``skip`` steps (cache warm-up)
+    are left out. Same tokenizer, model shape and initial weights, batch size and learning rate;
+    the trainer draws its own batches from the same split.
+    """
+    from transformers import AutoTokenizer, PrinterCallback, TrainerCallback
+
+    from trainers.student import tiny_model
+
+    config = _config(root / "ours-dss", "dss", "released")
+    tokenizer = AutoTokenizer.from_pretrained(root / "ours-dss", local_files_only=True)
+    dataset = _release_dataset(tokenizer, get_recipe(config, get_task("arith")))
+    ours = our_steps(root, {"dss": ("dss", "released")})
+    begins: list[float] = []
+    inside: list[float] = []
+
+    class TakeTurns(TrainerCallback):
+        def on_step_begin(self, args, state, control, **kwargs):
+            begins.append(time.perf_counter())
+
+        def on_step_end(self, args, state, control, **kwargs):
+            inside.append(ours("dss", len(inside)))
+
+        def on_train_end(self, args, state, control, **kwargs):
+            begins.append(time.perf_counter())
+
     torch.manual_seed(config.seed)
     model = tiny_model(tokenizer, config.tiny)
     with tempfile.TemporaryDirectory() as tmp:
@@ -201,63 +261,23 @@ def reference_steps_per_second(root: Path, n_steps: int, skip: int) -> float:
             model, tokenizer, dataset, output_dir=tmp, batch_size=config.batch_size,
             max_steps=n_steps + skip, lr=config.lr,
         )  # fmt: skip
-        clock = _StepClock()
-        trainer.add_callback(clock.callback)
+        trainer.add_callback(TakeTurns())
         trainer.remove_callback(PrinterCallback)  # its end-of-training dict is not ours to print
         trainer.train()
-    return 1.0 / statistics.median(clock.step_seconds()[skip:])
-
-
-def our_steps_per_second(root: Path, n_steps: int, skip: int, run: int) -> float:
-    """Steps/s of our training loop for dss: one over the median of the step times its
-    manifest records, the first ``skip`` steps left out as for the reference."""
-    out = root / f"speed-dss-{run}"
-    train(_config(out, "dss", "released", max_steps=n_steps + skip, eval_every=n_steps + skip))
-    manifest = json.loads((out / "train_manifest.json").read_text())
-    seconds = [row["seconds"] for row in manifest["curves"]["train"]]
-    return 1.0 / statistics.median(seconds[skip:])
+    cycles = [b - a for a, b in itertools.pairwise(begins)]
+    reference = [cycle - mine for cycle, mine in zip(cycles, inside, strict=True)]
+    return reference[skip:], inside[skip:]
 
 
 def mi_step_seconds(root: Path, n_steps: int) -> dict[str, list[float]]:
-    """Seconds per optimisation step of dss, mi/released and mi/infonce, measured step by step
-    in turn (A, B, C, B, C, A, ...) on the same batches, so load from other processes falls on
-    all three alike. Each step is the loop's: collate, forward, backward, clip, AdamW.
-    """
-    from transformers import AutoTokenizer
-
-    from trainers.batching import batch_indices, collate, encode_pairs
-    from trainers.recipes import RecipeModule, token_counts
-    from trainers.student import tiny_model
-
-    tokenizer = AutoTokenizer.from_pretrained(root / "ours-dss", local_files_only=True)
-    examples = generate_arith(ARITH)["train"]
-    steps = {}
-    for name, (recipe_name, variant) in {
-        "dss": ("dss", "released"),
-        "mi/released": ("mi", "released"),
-        "mi/infonce": ("mi", "infonce"),
-    }.items():
-        config = _config(root / name, recipe_name, variant)
-        recipe = get_recipe(config, get_task("arith"))
-        torch.manual_seed(0)
-        module = RecipeModule(tiny_model(tokenizer, config.tiny), recipe)
-        optimizer = torch.optim.AdamW(module.parameters(), lr=config.lr, fused=True)
-        pairs = [recipe.pairs(e, e.gold) for e in examples]
-        encoded = encode_pairs(pairs, tokenizer, max_input_length=1024, max_target_length=256)
-        steps[name] = (module, optimizer, encoded, config.batch_size)
-
-    def one_step(name: str, step: int) -> float:
-        module, optimizer, encoded, batch_size = steps[name]
-        tick = time.perf_counter()
-        indices = batch_indices(step, n_examples=len(encoded), batch_size=batch_size, seed=0)
-        batch = collate(encoded, indices, pad_id=tokenizer.pad_token_id)
-        module(batch, token_counts(batch))["loss"].backward()
-        torch.nn.utils.clip_grad_norm_(module.parameters(), 1.0)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        return time.perf_counter() - tick
-
-    names = list(steps)
+    """Seconds per optimisation step (:func:`our_steps`) of dss, mi/released and mi/infonce,
+    measured step by step in turn (A, B, C, B, C, A, ...) on the same batches, so load from
+    other processes falls on all three alike."""
+    one_step = our_steps(
+        root, {"dss": ("dss", "released"), "mi/released": ("mi", "released"),
+               "mi/infonce": ("mi", "infonce")},
+    )  # fmt: skip
+    names = ["dss", "mi/released", "mi/infonce"]
     seconds: dict[str, list[float]] = {name: [] for name in names}
     for step in range(n_steps + 3):
         for name in names[step % 3 :] + names[: step % 3]:
@@ -267,44 +287,44 @@ def mi_step_seconds(root: Path, n_steps: int) -> dict[str, list[float]]:
     return seconds
 
 
-def speed_tables(root: Path, n_steps: int, rounds: int) -> None:
+def _paired_ratio(numerator: list[float], denominator: list[float]) -> float:
+    """Median over steps of the ratio of two step times measured side by side."""
+    return statistics.median(n / d for n, d in zip(numerator, denominator, strict=True))
+
+
+def speed_tables(root: Path, n_steps: int) -> None:
+    load = os.getloadavg()[0]
     # a checkpoint whose tokenizer the reference and the step timings share
     train(_config(root / "ours-dss", "dss", "released", max_steps=1, eval_every=1))
-    contenders = {
-        "reference dss (Seq2SeqTrainer, 2 forwards)": lambda r: reference_steps_per_second(
-            root, n_steps, skip=3
-        ),
-        "ours dss (the training loop)": lambda r: our_steps_per_second(root, n_steps, 3, r),
-    }
-    measured: dict[str, list[float]] = {name: [] for name in contenders}
-    for r in range(rounds):
-        for name, measure in contenders.items():
-            measured[name].append(measure(r))
-    median = {name: statistics.median(values) for name, values in measured.items()}
-    print(f"\n2. dss step speed ({rounds} alternating rounds of {n_steps} steps; steps/s from the "
-          "median step time)")  # fmt: skip
-    for name, value in median.items():
-        runs = ", ".join(f"{v:.2f}" for v in measured[name])
-        print(f"   {name:<44} {value:6.2f}   ({runs})")
-    reference, ours = median.values()
-    print(f"   ratio ours / reference: {ours / reference:.2f}  (target >= 1.3)")
+    reference, ours = paired_dss_seconds(root, n_steps, skip=3)
+    print(f"\n2. dss step speed ({n_steps} steps each, taken in turn; median step time)")
+    for name, values in (
+        ("reference dss (Seq2SeqTrainer, 2 forwards)", reference),
+        ("ours dss (packed)", ours),
+    ):
+        print(f"   {name:<44} {1000 * statistics.median(values):7.1f} ms")  # fmt: skip
+    print(f"   speed ours / reference: {_paired_ratio(reference, ours):.2f}, median of the "
+          f"per-step ratios; {statistics.median(reference) / statistics.median(ours):.2f} from "
+          "the medians (target >= 1.3)")  # fmt: skip
 
-    seconds = mi_step_seconds(root, 5 * n_steps)
+    seconds = mi_step_seconds(root, n_steps)
     dss = statistics.median(seconds["dss"])
-    print(f"\n3. mi overhead over dss ({5 * n_steps} interleaved steps each; median step time)")
+    print(f"\n3. mi overhead over dss ({n_steps} steps each, taken in turn; median step time, "
+          "overhead: median of the per-step ratios)")  # fmt: skip
     print(f"   {'dss':<12} {1000 * dss:7.1f} ms")
     for name in ("mi/released", "mi/infonce"):
         step = statistics.median(seconds[name])
-        print(f"   {name:<12} {1000 * step:7.1f} ms  {100 * (step / dss - 1):+6.1f} %"
-              "  (target <= 5 %)")  # fmt: skip
+        overhead = _paired_ratio(seconds[name], seconds["dss"]) - 1
+        print(f"   {name:<12} {1000 * step:7.1f} ms  {100 * overhead:+6.1f} %  (target <= 5 %)")
+    print(f"\n   load average (1 min) on {os.cpu_count()} CPUs: {load:.1f} before 2, "
+          f"{os.getloadavg()[0]:.1f} after 3")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
     parser.add_argument("--max-steps", type=int, default=None, help="accuracy budget in steps")
-    parser.add_argument("--speed-steps", type=int, default=60)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--speed-steps", type=int, default=200)
     parser.add_argument("--recipes", default=",".join(f"{r}/{v}" for r, v in RECIPES))
     parser.add_argument("--skip-accuracy", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
@@ -320,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_accuracy:
             accuracy_table(root, max_steps, recipes)
         if not args.skip_speed:
-            speed_tables(root, args.speed_steps, args.rounds)
+            speed_tables(root, args.speed_steps)
     return 0
 
 

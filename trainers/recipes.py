@@ -45,6 +45,8 @@ from trainers.losses import (
     sequence_cross_entropy,
 )
 from trainers.multipath import COT_PREFIX, MIXED_PREFIXES, POT_PREFIX, mixed_loss, pot_target
+from trainers.packing import packed_seq2seq_outputs, supports_segment_packing
+from trainers.student import use_fused_gelu
 
 __all__ = [
     "LABEL_PREFIX",
@@ -146,6 +148,12 @@ class Recipe:
     @property
     def needs_hidden_states(self) -> bool:
         """Whether the loss reads final decoder states (costs nothing extra to return)."""
+        return False
+
+    @property
+    def reads_padded_positions(self) -> bool:
+        """Whether the loss reads outputs at target positions past a target's end (padding up
+        to the branch's longest target): packing then computes them (:mod:`trainers.packing`)."""
         return False
 
     def extra_module(self, width: int) -> nn.Module | None:
@@ -264,6 +272,10 @@ class MiRecipe(DssRecipe):
     def needs_hidden_states(self) -> bool:
         return self.config.mi_variant == "infonce"
 
+    @property
+    def reads_padded_positions(self) -> bool:
+        return self.config.mi_variant == "released"  # its maximum runs over padded positions
+
     def extra_module(self, width: int) -> nn.Module | None:
         if self.config.mi_variant == "infonce":
             return InfoNceHead(width, self.config.infonce_dim)
@@ -349,21 +361,28 @@ class RecipeModule(nn.Module):
     """The student and the recipe's extra parameters as one module whose forward is the loss.
 
     Data parallelism wraps this module, so gradients of the critic are averaged like the model's.
-    By default each branch gets its own forward pass, as in the release. ``packed=True`` runs
-    every branch in one pass (:func:`trainers.batching.pack_branches`; the same loss and
-    gradients). It is not the default because on CPU it was the slower: the label branch is
-    padded to the rationale's width, so the decoder computes ~60 % more positions, and the tiny
-    student's step is bound by that arithmetic, not by per-call overhead (dss at batch 16, one
-    thread: 1.63 s packed against 1.30 s two-pass, median of 37 interleaved steps each on a
-    loaded machine).
+    ``packed`` (default: where the student allows it) runs every branch in one forward pass:
+
+    * a T5-family student packs its segments into encoder and decoder rows with almost no
+      padding (:mod:`trainers.packing`): one encoder and one decoder pass, ~30 % fewer positions
+      computed on arith than one padded pass per branch, the same loss and gradients;
+    * another student stacks its branches, padded to the widest
+      (:func:`trainers.batching.pack_branches`): the same loss and gradients, but on CPU it was
+      the slower (the label branch padded to the rationale's width: dss, batch 16, one thread,
+      1.63 s a step packed against 1.30 s two-pass), so it is not the default;
+    * ``packed=False`` gives each branch its own padded pass, as the DSS release does.
+
+    The student's ``gelu_new`` activations run on the fused kernel of the same function
+    (:func:`trainers.student.use_fused_gelu`).
     """
 
-    def __init__(self, model: nn.Module, recipe: Recipe, *, packed: bool = False) -> None:
+    def __init__(self, model: nn.Module, recipe: Recipe, *, packed: bool | None = None) -> None:
         super().__init__()
         self.model: Any = model  # a Hugging Face encoder-decoder or causal LM
         self.recipe = recipe
-        self.packed = packed
+        self.packed = supports_segment_packing(model) if packed is None else packed
         self.extra = recipe.extra_module(model_width(model))
+        use_fused_gelu(model)
 
     def _forward(self, tensors: dict[str, Tensor]) -> tuple[Tensor, Tensor | None]:
         """Logits and (when the loss reads them) final states of one forward pass, aligned with
@@ -379,6 +398,17 @@ class RecipeModule(nn.Module):
 
     def branch_outputs(self, batch: Batch) -> dict[str, BranchOutput]:
         """Every branch's logits, targets and states: one packed forward pass, or one each."""
+        if self.packed and supports_segment_packing(self.model):
+            packed = packed_seq2seq_outputs(
+                self.model,
+                batch,
+                hidden=self.recipe.needs_hidden_states,
+                with_padding=self.recipe.reads_padded_positions,
+            )
+            return {
+                branch: BranchOutput(logits, batch[branch]["labels"], hidden)
+                for branch, (logits, hidden) in packed.items()
+            }
         if not self.packed or len(batch) == 1:
             outputs = {}
             for branch, tensors in batch.items():
@@ -387,13 +417,13 @@ class RecipeModule(nn.Module):
             return outputs
         # The pad id only fills masked positions; a GPT-2 config may name none.
         pad_id = self.model.config.pad_token_id
-        packed = pack_branches(batch, pad_id=int(pad_id) if pad_id is not None else 0)
-        logits, hidden = self._forward(packed.tensors)
+        stacked = pack_branches(batch, pad_id=int(pad_id) if pad_id is not None else 0)
+        logits, hidden = self._forward(stacked.tensors)
         return {
             branch: BranchOutput(
-                packed.unpack(logits, branch),
+                stacked.unpack(logits, branch),
                 tensors["labels"],
-                None if hidden is None else packed.unpack(hidden, branch),
+                None if hidden is None else stacked.unpack(hidden, branch),
             )
             for branch, tensors in batch.items()
         }

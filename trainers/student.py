@@ -29,6 +29,7 @@ __all__ = [
     "load_student",
     "tiny_model",
     "train_tokenizer",
+    "use_fused_gelu",
 ]
 
 
@@ -279,6 +280,26 @@ def _tiny_llama(tokenizer: Any, cfg: TinyStudentConfig, max_positions: int) -> A
         pad_token_id=tokenizer.pad_token_id,
     )
     return LlamaForCausalLM(model_config)
+
+
+def use_fused_gelu(model: Any) -> int:
+    """Run ``model``'s ``gelu_new`` activations (T5's gated-gelu, GPT-2's MLP) on PyTorch's fused
+    kernel of the same function (``gelu(approximate="tanh")``); returns how many were swapped.
+
+    Why: transformers computes ``gelu_new`` as eight tensor operations, each kept for the
+    backward pass; the fused kernel is one, and on CPU it was ~6x faster (fwd + bwd). It is the
+    same formula, equal to within float rounding (max 2.4e-7 apart on unit normal inputs), and
+    nothing that is saved changes: the config still names ``gelu_new``.
+    """
+    from transformers.activations import GELUTanh, NewGELUActivation
+
+    swapped = 0
+    for parent in model.modules():
+        for name, child in parent.named_children():
+            if isinstance(child, NewGELUActivation):
+                setattr(parent, name, GELUTanh())
+                swapped += 1
+    return swapped
 
 
 TINY_MODELS = Registry(
