@@ -22,7 +22,7 @@ maximum over them) gets them computed: its segments keep their padding
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +32,8 @@ from torch import Tensor
 from trainers.losses import IGNORE_INDEX
 
 __all__ = [
-    "ENCODER_ROW_FACTOR",
+    "DECODER_ROW_FACTORS",
+    "ENCODER_ROW_FACTORS",
     "SegmentPack",
     "first_fit_decreasing",
     "pack_segments",
@@ -43,10 +44,17 @@ __all__ = [
 RELATIVE_POSITION_MODELS = frozenset({"t5", "mt5"})
 """``config.model_type`` of encoder-decoders whose only position signal is a relative bias."""
 
-ENCODER_ROW_FACTOR = 1.5
-"""Encoder rows hold up to 1.5 x the longest source of the batch. Wider rows waste less padding
-but cost more attention (quadratic in row length); on arith (dss, batch 16) 1.5 was the fastest
-of 1, 1.5, 2 and 3."""
+ENCODER_ROW_FACTORS = (1.25, 1.4, 1.5, 1.6, 1.75, 2.0)
+"""Encoder row widths tried, in multiples of the longest source; :func:`_encoder_rows` keeps the
+cheapest layout. Wider rows waste less padding but cost more attention (quadratic in row
+length). On arith (dss, batch 16) one fixed width of 1.5 was the fastest of 1, 1.25, 1.5 and 2
+(1 and 2: ~5 % slower); choosing per batch packs 5 % fewer positions at less attention."""
+
+ENCODER_PAIR_COST = 1 / 192
+"""What one (query, key) pair of encoder self-attention costs next to one encoder position:
+2 d multiply-adds at about a quarter of the speed of the matrix products, against ~12 d^2 for
+a position (attention projections, the gated feed-forward block, and the keys and values the
+decoder projects from it)."""
 
 DECODER_ROW_FACTORS = (1.0, 1.25, 1.5, 2.0)
 """Decoder row widths tried, in multiples of the longest target; :func:`_decoder_rows` keeps
@@ -57,6 +65,13 @@ KEY_COST = 1 / 7
 to keys and values in each layer (2 d^2 multiply-adds), a decoder position goes through self- and
 cross-attention, the feed-forward block and the output layer (~14 d^2 for the tiny T5). Segments
 sharing a decoder row each bring their sources as keys of that row."""
+
+PAIR_COST = 1 / 224
+"""What one (query, key) pair of cross-attention costs next to one decoder position: 2 d
+multiply-adds, at about a quarter of the speed of the matrix products (14 d^2). A decoder row
+attends from every position to every key of the row, masked or not. Measured on arith (dss,
+batch 16): counting it picks rows as wide as the longest target, 2.7 % faster a step than
+leaving it out."""
 
 
 @dataclass(frozen=True)
@@ -105,9 +120,31 @@ def first_fit_decreasing(lengths: Sequence[int], capacity: int) -> list[tuple[in
     return place
 
 
+def _cheapest(
+    lengths: Sequence[int],
+    factors: Sequence[float],
+    cost: Callable[[list[tuple[int, int]]], float],
+) -> list[tuple[int, int]]:
+    """The first-fit-decreasing layout of ``lengths`` into rows of ``factor`` x the longest that
+    ``cost`` rates lowest (the narrowest of equally cheap ones)."""
+    layouts = (first_fit_decreasing(lengths, int(f * max(lengths))) for f in factors)
+    return min(layouts, key=cost)
+
+
+def _encoder_rows(sources: Sequence[int]) -> list[tuple[int, int]]:
+    """The encoder layout: padded positions plus :data:`ENCODER_PAIR_COST` per attention pair."""
+
+    def cost(place: list[tuple[int, int]]) -> float:
+        n_rows, width = _rows(sources, place)
+        return n_rows * (width + ENCODER_PAIR_COST * width * width)
+
+    return _cheapest(sources, ENCODER_ROW_FACTORS, cost)
+
+
 def _decoder_rows(targets: Sequence[int], sources: Sequence[int]) -> list[tuple[int, int]]:
     """The decoder layout of :data:`DECODER_ROW_FACTORS` that costs least: padded decoder
-    positions plus :data:`KEY_COST` per padded cross-attention key.
+    positions, :data:`KEY_COST` per padded cross-attention key and :data:`PAIR_COST` per
+    (position, key) pair.
 
     Why not one width: with ``with_padding`` every label segment is as wide as the longest
     label, and rows as wide as the longest rationale fit no label beside a rationale, so
@@ -119,10 +156,10 @@ def _decoder_rows(targets: Sequence[int], sources: Sequence[int]) -> list[tuple[
         keys = [0] * n_rows
         for (row, _), n in zip(place, sources, strict=True):
             keys[row] += n
-        return n_rows * (width + KEY_COST * max(keys))
+        n_keys = max(keys)
+        return n_rows * (width + KEY_COST * n_keys + PAIR_COST * width * n_keys)
 
-    layouts = (first_fit_decreasing(targets, int(f * max(targets))) for f in DECODER_ROW_FACTORS)
-    return min(layouts, key=cost)  # the narrowest of equally cheap ones
+    return _cheapest(targets, DECODER_ROW_FACTORS, cost)
 
 
 def _rows(lengths: Sequence[int], place: Sequence[tuple[int, int]]) -> tuple[int, int]:
@@ -137,7 +174,6 @@ def pack_segments(
     *,
     pad_id: int,
     with_padding: bool = False,
-    encoder_factor: float = ENCODER_ROW_FACTOR,
 ) -> SegmentPack:
     """Pack the sources and targets of every branch of ``batch`` (:data:`trainers.batching.Batch`).
 
@@ -159,59 +195,60 @@ def pack_segments(
             sources.append(int(n_source))
             targets.append(width if with_padding else int(real[i]))
 
-    encoder_place = first_fit_decreasing(sources, int(encoder_factor * max(sources)))
+    encoder_place = _encoder_rows(sources)
     decoder_place = _decoder_rows(targets, sources)
     (n_enc, enc_width), (n_dec, dec_width) = (
         _rows(sources, encoder_place),
         _rows(targets, decoder_place),
     )
-    encoder_ids = torch.full((n_enc * enc_width,), pad_id, dtype=torch.long)
-    encoder_segment = torch.full((n_enc * enc_width,), -1, dtype=torch.long)
-    decoder_ids = torch.full((n_dec * dec_width,), pad_id, dtype=torch.long)
-    decoder_segment = torch.full((n_dec * dec_width,), -1, dtype=torch.long)
+    # Built as Python lists, one tensor each at the end: a few hundred small tensor writes
+    # cost more than the step's bookkeeping should.
+    source_ids = {b: batch[b]["input_ids"].tolist() for b in branches}
+    target_ids = {b: decoder_inputs[b].tolist() for b in branches}
+    encoder_ids = [pad_id] * (n_enc * enc_width)
+    encoder_segment = [-1] * (n_enc * enc_width)
+    decoder_ids = [pad_id] * (n_dec * dec_width)
+    decoder_segment = [-1] * (n_dec * dec_width)
     positions = {
-        b: torch.full(batch[b]["labels"].shape, n_dec * dec_width, dtype=torch.long)
+        b: [[n_dec * dec_width] * batch[b]["labels"].size(1) for _ in source_ids[b]]
         for b in branches
     }
-    keys: list[list[tuple[int, int, int]]] = [[] for _ in range(n_dec)]
+    key_index: list[list[int]] = [[] for _ in range(n_dec)]
+    key_segment: list[list[int]] = [[] for _ in range(n_dec)]
     for s, (branch, i) in enumerate(segments):
         (row, offset), n = encoder_place[s], sources[s]
         start = row * enc_width + offset
-        encoder_ids[start : start + n] = batch[branch]["input_ids"][i, :n]
-        encoder_segment[start : start + n] = s
-        keys[decoder_place[s][0]].append((s, start, n))
+        encoder_ids[start : start + n] = source_ids[branch][i][:n]
+        encoder_segment[start : start + n] = [s] * n
         (row, offset), m = decoder_place[s], targets[s]
+        key_index[row] += range(start, start + n)
+        key_segment[row] += [s] * n
         first = row * dec_width + offset
-        decoder_ids[first : first + m] = decoder_inputs[branch][i, :m]
-        decoder_segment[first : first + m] = s
-        positions[branch][i, :m] = torch.arange(first, first + m)
+        decoder_ids[first : first + m] = target_ids[branch][i][:m]
+        decoder_segment[first : first + m] = [s] * m
+        positions[branch][i][:m] = range(first, first + m)
+    n_keys = max(len(row) for row in key_index)
+    for index, segment in zip(key_index, key_segment, strict=True):
+        segment += [-2] * (n_keys - len(segment))  # padded keys: no segment's
+        index += [0] * (n_keys - len(index))
 
-    n_keys = max(sum(n for _, _, n in row) for row in keys)
-    key_index = torch.zeros((n_dec, n_keys), dtype=torch.long)
-    key_segment = torch.full((n_dec, n_keys), -2, dtype=torch.long)
-    for row, row_keys in enumerate(keys):
-        column = 0
-        for s, start, n in row_keys:
-            key_index[row, column : column + n] = torch.arange(start, start + n)
-            key_segment[row, column : column + n] = s
-            column += n
-
-    enc = encoder_segment.view(n_enc, enc_width)
-    dec = decoder_segment.view(n_dec, dec_width)
+    key_segments = torch.tensor(key_segment)
+    enc = torch.tensor(encoder_segment).view(n_enc, enc_width)
+    dec = torch.tensor(decoder_segment).view(n_dec, dec_width)
     # Padding attends only to padding, so no query row is empty (padding never reaches a loss);
     # in the decoder, a segment's positions are in column order, so causal is column order.
     encoder_mask = enc[:, :, None] == enc[:, None, :]
     causal = torch.ones(dec_width, dec_width, dtype=torch.bool).tril()
     decoder_mask = (dec[:, :, None] == dec[:, None, :]) & causal
-    cross_mask = (dec[:, :, None] == key_segment[:, None, :]) | (dec == -1)[:, :, None]
+    cross_mask = (dec[:, :, None] == key_segments[:, None, :]) | (dec == -1)[:, :, None]
     return SegmentPack(
-        encoder_ids=encoder_ids.view(n_enc, enc_width),
+        encoder_ids=torch.tensor(encoder_ids).view(n_enc, enc_width),
         encoder_mask=encoder_mask.unsqueeze(1),
-        decoder_ids=decoder_ids.view(n_dec, dec_width),
+        decoder_ids=torch.tensor(decoder_ids).view(n_dec, dec_width),
         decoder_mask=decoder_mask.unsqueeze(1),
-        key_index=key_index,
+        key_index=torch.tensor(key_index),
         cross_mask=cross_mask.unsqueeze(1),
-        positions=positions,
+        positions={b: torch.tensor(rows) for b, rows in positions.items()},
     )
 
 
