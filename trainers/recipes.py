@@ -364,7 +364,7 @@ class RecipeModule(nn.Module):
     ``packed`` (default: where the student allows it) runs every branch in one forward pass:
 
     * a T5-family student packs its segments into encoder and decoder rows with almost no
-      padding (:mod:`trainers.packing`): one encoder and one decoder pass, ~30 % fewer positions
+      padding (:mod:`trainers.packing`): one encoder and one decoder pass, a fifth fewer positions
       computed on arith than one padded pass per branch, the same loss and gradients;
     * another student stacks its branches, padded to the widest
       (:func:`trainers.batching.pack_branches`): the same loss and gradients, but on CPU it was
