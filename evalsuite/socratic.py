@@ -10,8 +10,9 @@ into smaller language models"):
 
 At inference they work in turn: decompose once, then solve the sub-questions one by one, each
 seeing its own earlier answers. The final answer is the last sub-answer. A sub-answer may show
-its working as ``"<expression> = <value>"`` (the arith teacher's form, e.g. ``"12 + 5 = 17"``);
-the answer read from it is the text after its last ``=`` (:func:`final_answer_text`).
+its working as ``"<expression> = <value>"`` (e.g. ``"12 + 5 = 17"``); the answer read from it is
+the text after its last ``=`` (:func:`final_answer_text`). The arith teacher's sub-answers are
+equations of the steps so far (``"( 12.0 + 5.0 )"``), whose answer is their value.
 
 Training material is ``Example.extra["socratic"]``: a list of ``[sub-question, sub-answer]``
 pairs, from the arith teacher or a JSONL row's ``socratic`` field (:func:`socratic_steps`).

@@ -71,7 +71,8 @@ class DemoConfig:
     """Measured on arith with the tiny llama (batch 16, lr 1e-3, 10 000 problems), test accuracy
     after 400 steps: dss 95.8 %, mi 95.0 %, single 94.6 %, but the mixed student's vote 12.0 %
     (valid 13.5 %; each of its two paths learns at half weight) and socratic 8.0 % (neither of
-    its students copies numbers yet); after 800 the mixed student's valid accuracy is 96.0 %."""
+    its students copies numbers yet); after 800 the mixed student's vote 96.2 %, and socratic
+    39.8 % with equation sub-answers (decomposer valid 50.0 %, solver 82.2 %)."""
     n_train: int = 10_000
     seed: int = 0
     baseline: str = "standard"

@@ -121,10 +121,11 @@ class ArithProblem:
             out.append(current)
         return out
 
-    def equation(self, start: int | None = None) -> str:
-        """SVAMP-style equation, e.g. ``( ( 17.0 + 15.0 ) * 2.0 )``."""
+    def equation(self, start: int | None = None, *, n_steps: int | None = None) -> str:
+        """SVAMP-style equation, e.g. ``( ( 17.0 + 15.0 ) * 2.0 )``; of the first ``n_steps``
+        steps only when given (``( 17.0 + 15.0 )``)."""
         text = f"{float(self.start if start is None else start)}"
-        for op, b in self.steps:
+        for op, b in self.steps[:n_steps]:
             text = f"( {text} {op} {float(b)} )"
         return text
 
@@ -172,8 +173,14 @@ def teacher_forms(problem: ArithProblem, *, start: int | None = None) -> dict[st
     """The teacher's CoT, PoT and Socratic forms, reasoning from ``start`` (default: the truth).
 
     Returns a dict with ``cot`` (the full continuation, ending "The answer is ( equation )."),
-    ``pot`` (Python setting ``ans``) and ``socratic`` (a list of [question, answer] pairs whose
-    last answer is the final value).
+    ``pot`` (Python setting ``ans``) and ``socratic`` (a list of [question, answer] pairs).
+
+    A Socratic sub-answer is the equation of the steps so far, in the label's own form (the
+    k-th is ``equation(n_steps=k)``, so the last is the label), judged by its value as labels
+    are. A tiny solver writes it by copying the previous sub-answer and the sub-question's
+    number; a sub-answer that states the value (``"147 * 2 = 294"``) asks it to know every
+    product by heart. Measured with tiny llama solvers (800 steps): equations 82.2 % valid
+    accuracy, values 9.3 % halfway through (loss flat at 1.3; 10.8 % after a 400-step run).
     """
     first = problem.start if start is None else start
     values = problem.values(first)
@@ -182,13 +189,14 @@ def teacher_forms(problem: ArithProblem, *, start: int | None = None) -> dict[st
     pot = [f"{item.replace(' ', '_')} = {first}"]
     var = item.replace(" ", "_")
     socratic = []
-    for (op, b), before, after in zip(problem.steps, values[:-1], values[1:], strict=True):
+    steps = zip(problem.steps, values[:-1], values[1:], strict=True)
+    for k, ((op, b), before, after) in enumerate(steps, start=1):
         cot.append(f"After that, {name} has {_number(before)} {op} {b} = {_number(after)} {item}.")
         pot.append(f"{var} = {var} {op} {b}")
         socratic.append(
             [
                 _SUB_QUESTIONS[op].format(item=item, name=name, b=b),
-                f"{_number(before)} {op} {b} = {_number(after)}",
+                problem.equation(first, n_steps=k),
             ]
         )
     pot.append(f"ans = {var}")
