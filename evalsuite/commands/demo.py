@@ -27,7 +27,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -101,8 +101,14 @@ class DemoConfig:
         return Path(self.work) / "runs"
 
 
+def _field_defaults() -> Any:
+    """DemoConfig's field defaults, read without building one: validating a config imports the
+    trainer (torch), and `evalsuite --help` builds every verb's parser without importing it."""
+    return argparse.Namespace(**{field.name: field.default for field in fields(DemoConfig)})
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    defaults = DemoConfig()
+    defaults = _field_defaults()
     parser.add_argument("--task", default=defaults.task, help="task (default: arith, no data)")
     parser.add_argument(
         "--data-dir", metavar="DIR", help="DSS release root for a release task ($EVALSUITE_DATA)"
