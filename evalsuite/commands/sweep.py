@@ -128,7 +128,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"{defaults.out})",
     )
     training = parser.add_argument_group("training (as `evalsuite train`; unset: its defaults)")
-    training.add_argument("--model", metavar="tiny|PATH", help="tiny (default) or a local T5")
+    training.add_argument(
+        "--model",
+        metavar="NAME|PATH",
+        help="tiny (default, a T5), tiny-gpt2, tiny-llama or a local checkpoint directory",
+    )
     training.add_argument("--max-steps", type=int, metavar="N")
     training.add_argument("--batch-size", type=int, metavar="N")
     training.add_argument("--lr", type=float)
