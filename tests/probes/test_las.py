@@ -33,6 +33,7 @@ from evalsuite.probes.summary import summarize_probes
 from evalsuite.runs import Record, read_run
 from evalsuite.scoring.records import PathOutput, ScoredExample, build_record
 from evalsuite.tasks import get_task
+from tests.conftest import dss_root_or_none
 from tests.metrics.test_simulatability import ALONE, RATIONALE, STUDENT, WITH
 
 SCHEMA1 = Path(__file__).parents[1] / "runs" / "fixtures" / "schema1"
@@ -146,6 +147,16 @@ def _fixed_student(student, task, prompt, examples, **_):  # type: ignore[no-unt
         record = build_record(task, example, PathOutput(answer, rationale))
         scored.append(ScoredExample(record, {}))
     return scored
+
+
+@pytest.fixture(autouse=True)
+def _release_in_environment(monkeypatch):
+    """The probe command finds cqa through ``$EVALSUITE_DATA`` (``_las`` passes no --data-dir);
+    a bare ``make test`` need not set it, so the tests' own default (../shared/data/dss) is put
+    there. Where no release exists, the tests that need one skip through ``dss_root``."""
+    root = dss_root_or_none()
+    if root is not None:
+        monkeypatch.setenv("EVALSUITE_DATA", str(root))
 
 
 def _las(cli, ckpt, out, *extra):
