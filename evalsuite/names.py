@@ -25,6 +25,7 @@ __all__ = [
     "PATH_MODES",
     "PROBE_LABELS",
     "RECIPES",
+    "RECIPES_LONGEST_FIRST",
     "SINGLE_PATH_MODES",
     "TEST_LABELS",
 ]
@@ -41,6 +42,11 @@ RECIPES: Registry[str] = Registry(
     },
 )
 """Training recipes: name -> what it trains."""
+
+RECIPES_LONGEST_FIRST = ("mixed", "single", "socratic", "mi", "dss", "standard")
+"""The recipes from the longest training and scoring to the shortest (measured on arith, the
+same steps each): the order in which the demo and the sweep start students side by side, so
+that the workers finish close together."""
 
 OUTPUT_FORMATS: Registry[str] = Registry(
     "output format",

@@ -39,6 +39,8 @@ def test_behaviour_registries_have_exactly_the_registered_names() -> None:
     # socratic is two students, trained by trainers.socratic rather than one Recipe class
     assert [*RECIPES, "socratic"] == list(names.RECIPES)
     assert set(names.TEST_LABELS) == {*names.PAIRED_TESTS, names.GROUP_TEST}
+    # the demo and the sweep rank every recipe they may start by it
+    assert sorted(names.RECIPES_LONGEST_FIRST) == sorted(names.RECIPES)
 
 
 def test_cli_choices_come_from_the_names() -> None:

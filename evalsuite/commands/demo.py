@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from evalsuite.errors import UsageError
-from evalsuite.names import RECIPES
+from evalsuite.names import RECIPES, RECIPES_LONGEST_FIRST
 
 NAME = "demo"
 HELP = "run the main job end to end offline (train, score, compare, MI, report)"
@@ -185,11 +185,6 @@ def explorer_command(runs: str | Path) -> str:
     )
 
 
-COST_ORDER = ("mixed", "single", "socratic", "mi", "dss", "standard")
-"""Students from the longest training and scoring to the shortest (measured on arith), so that
-two at a time finish close together."""
-
-
 def _train_student(config: DemoConfig, recipe: str) -> Path:
     from evalsuite.data import ArithConfig
     from trainers.config import make_config
@@ -262,35 +257,26 @@ def _probe_student(config: DemoConfig, recipe: str, checkpoint: Path) -> Path:
     return out
 
 
-def student_job(config: DemoConfig, recipe: str, threads: int | None) -> list[Path]:
-    """Train one student, then score it: the unit of work a worker process takes.
-
-    ``threads`` sets torch's thread count first (one per student when students train side by
-    side: a tiny student's kernels use a second thread poorly); None leaves it as it is.
-    """
-    import torch
-
-    if threads is not None:
-        torch.set_num_threads(threads)
+def student_job(config: DemoConfig, recipe: str) -> list[Path]:
+    """Train one student, then score it: the unit of work a worker process takes."""
     return _score_student(config, recipe, _train_student(config, recipe))
 
 
 def _train_and_score(config: DemoConfig) -> list[Path]:
     """Every student trained and scored, ``config.jobs`` at a time, one torch thread each (or
-    one after another with every thread, for ``jobs=1``). The runs come back in
-    :data:`~evalsuite.names.RECIPES` order whatever order they finish in."""
-    if config.jobs == 1:
-        done = {recipe: student_job(config, recipe, None) for recipe in RECIPES}
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+    one after another with every thread, for ``jobs=1``; :mod:`evalsuite.parallel`). The runs
+    come back in :data:`~evalsuite.names.RECIPES` order whatever order they finish in."""
+    from functools import partial
 
-        order = sorted(RECIPES, key=lambda r: COST_ORDER.index(r) if r in COST_ORDER else -1)
-        spawn = multiprocessing.get_context("spawn")  # no forked torch thread pools
-        with ProcessPoolExecutor(max_workers=config.jobs, mp_context=spawn) as pool:
-            futures = {recipe: pool.submit(student_job, config, recipe, 1) for recipe in order}
-            done = {recipe: future.result() for recipe, future in futures.items()}
-    return [run for recipe in RECIPES for run in done[recipe]]
+    from evalsuite.parallel import run_side_by_side
+
+    done = run_side_by_side(
+        partial(student_job, config),
+        list(RECIPES),
+        jobs=config.jobs,
+        longest_first=RECIPES_LONGEST_FIRST.index,
+    )
+    return [run for runs in done for run in runs]
 
 
 def _import_teacher(config: DemoConfig) -> Path:

@@ -10,7 +10,12 @@ and summary.md with the findings in words.
 
 Checkpoints and runs go under --work, one per point (e.g. dss-f0.25-n0-s1). The same command
 resumes: an interrupted point continues from its last saved step or record, a finished point
-is not redone, and a point trained with other options is refused.
+is not redone, and a point trained with other options is refused before any training.
+
+--jobs points are trained and scored side by side (default 2), each in its own process with one
+torch thread, the costliest recipes first; a line is printed as each point finishes. Each
+point has its own seed, so --jobs changes when a point is done, not its numbers, and the
+report lists the points in the same order.
 
 --noise corrupts the teacher's labels (--noise-on label, the default: the rationales stay
 right) of that share of examples; students then learn from the teacher's labels.
@@ -127,6 +132,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"report directory; an earlier sweep report there is replaced (default: "
         f"{defaults.out})",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=2,
+        metavar="N",
+        help="points trained and scored side by side, one torch thread each (default: 2; 1: "
+        "one after another with every thread)",
+    )
     training = parser.add_argument_group("training (as `evalsuite train`; unset: its defaults)")
     training.add_argument(
         "--model",
@@ -232,6 +245,7 @@ class Trainer:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from evalsuite.parallel import check_jobs
     from evalsuite.report.publish import check_out
     from evalsuite.sweep.analysis import summarize_sweep
     from evalsuite.sweep.plan import plan_points
@@ -239,6 +253,7 @@ def run(args: argparse.Namespace) -> int:
     from evalsuite.sweep.run import run_sweep
 
     config = config_from(args)
+    check_jobs(args.jobs)
     check_out(Path(config.out), overwrite=True)  # before any training, not after hours of it
     trainer = Trainer()
     points = plan_points(config)
@@ -246,8 +261,9 @@ def run(args: argparse.Namespace) -> int:
         trainer.config(config, point)
     print(f"sweep: {len(points)} students ({len(config.recipes)} recipes x "
           f"{len(config.fractions)} fractions x {len(config.noises)} noise levels x "
-          f"{len(config.seeds)} seeds) under {config.work}", file=sys.stderr)  # fmt: skip
-    runs = run_sweep(config, trainer)
+          f"{len(config.seeds)} seeds) under {config.work}, {args.jobs} at a time",
+          file=sys.stderr)  # fmt: skip
+    runs = run_sweep(config, trainer, jobs=args.jobs)
     result = summarize_sweep(config, runs)
     report = write_sweep_report(result, runs, Path(config.out))
     print(report.markdown)

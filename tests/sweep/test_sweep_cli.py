@@ -1,6 +1,7 @@
 """`evalsuite sweep` end to end at a toy size (2 fractions, 1 seed, 3 steps, a tiny model): the
 figure, the tables and report.json hold the numbers of the runs it wrote, whatever the tiny
-students happen to answer; a rerun redoes nothing; bad options exit 2 before any work."""
+students happen to answer; --jobs 1 writes the same numbers as the default --jobs 2; a rerun
+redoes nothing; bad options exit 2 before any work."""
 
 from __future__ import annotations
 
@@ -118,6 +119,41 @@ def test_the_figure_draws_each_runs_accuracy(swept) -> None:
     )
 
 
+def _numbers(report: Path) -> dict:
+    """What a sweep report says, less where and when it was made: every cell, the sentences,
+    each point's records hash in order, the tables and the figure's plotted points."""
+    document = json.loads((report / "report.json").read_text())
+    for cell in document["cells"]:
+        for seed in cell["seeds"]:
+            seed["run"] = Path(seed["run"]).name  # under each sweep's own --work
+    return {
+        "cells": document["cells"],
+        "findings": document["findings"],
+        "trend": document["trend"],
+        "points": [(p["name"], p["records_sha256"]) for p in document["points"]],
+        "tables": [(report / "tables" / f"sweep-fraction.{k}").read_text() for k in ("md", "tex")],
+        "figure": read_png_points(report / "figures" / "sweep-fraction.png"),
+    }
+
+
+def test_one_job_at_a_time_writes_the_numbers_of_two_side_by_side(swept, tmp_path: Path) -> None:
+    import torch
+
+    report = swept[1]  # trained two at a time (the default), one torch thread each
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as each worker: float sums then run in the same order
+    try:
+        code, _, err = _sweep(tmp_path / "work", tmp_path / "report", "--jobs", "1")
+    finally:
+        torch.set_num_threads(threads)
+    assert code == 0, err
+    assert err.count("trained and scored") == 4
+    assert _numbers(tmp_path / "report") == _numbers(report)
+    assert [p["name"] for p in json.loads((report / "report.json").read_text())["points"]] == [
+        f"{r}-f{f:g}-n0-s0" for f in FRACTIONS for r in RECIPES
+    ]
+
+
 def test_a_rerun_redoes_nothing_and_a_lost_run_is_scored_again_without_training(
     swept, tmp_path: Path
 ) -> None:
@@ -169,6 +205,8 @@ def test_a_rerun_with_other_training_options_is_refused(swept, tmp_path: Path) -
         (["--tiny", "d_model=0"], "tiny student: d_model must be positive, got 0"),
         (["--max-steps", "0"], "--max-steps must be an integer >= 1, got 0"),
         (["--alpha", "1"], "--alpha must be in (0, 1), got 1"),
+        (["--jobs", "0"], "--jobs must be >= 1, got 0"),
+        (["--jobs", "two"], "argument --jobs: invalid int value: 'two'"),
         (["--test", "ttest"], "argument --test: invalid choice: 'ttest'"),
     ],
 )
