@@ -9,7 +9,9 @@ Prints three things, each measured in this run:
    a ``Seq2SeqTrainer`` subclass whose ``compute_loss`` runs two forward passes per batch
    (``alpha * pred_loss + (1 - alpha) * expl_loss``). Target: >= 1.3x as fast. Our loop packs
    both branches into one encoder and one decoder pass with almost no padding
-   (:mod:`trainers.packing`) and runs T5's ``gelu_new`` on the fused kernel of the same
+   (:mod:`trainers.packing`), runs the packed pass's attention without the passes over the
+   scores that transformers' kernels add (:mod:`trainers.packed_attention`), the output layer
+   only where a loss reads it, and T5's ``gelu_new`` on the fused kernel of the same
    function (:func:`trainers.student.use_fused_gelu`); the reference runs the model as
    transformers builds it, as the release does. Same model shape and initial weights, training
    split, batch size, learning rate, optimizer (fused AdamW, clipping at 1) and threads;

@@ -7,6 +7,7 @@ parallel processes cut the same global batch into shards without talking to each
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -103,10 +104,19 @@ def batch_indices(step: int, *, n_examples: int, batch_size: int, seed: int) -> 
     epochs = positions // n_examples
     out = np.empty(batch_size, dtype=np.int64)
     for epoch in np.unique(epochs):
-        order = np.random.default_rng([seed, int(epoch)]).permutation(n_examples)
+        order = _epoch_order(n_examples, seed, int(epoch))
         chosen = epochs == epoch
         out[chosen] = order[positions[chosen] % n_examples]
     return out
+
+
+@functools.lru_cache(maxsize=2)
+def _epoch_order(n_examples: int, seed: int, epoch: int) -> np.ndarray:
+    """The seeded permutation of one epoch, drawn once: drawing it again for every step cost
+    ~0.5 ms of a 180 ms step on arith (10000 examples). Read-only, as it is shared."""
+    order = np.random.default_rng([seed, epoch]).permutation(n_examples)
+    order.flags.writeable = False
+    return order
 
 
 def shard(indices: np.ndarray, *, rank: int, world_size: int) -> np.ndarray:
@@ -116,11 +126,13 @@ def shard(indices: np.ndarray, *, rank: int, world_size: int) -> np.ndarray:
 
 
 def _pad(rows: Sequence[Sequence[int]], value: int) -> Tensor:
+    # filled as one numpy array and handed to torch once: a tensor write per row cost ~1 ms of
+    # a tiny student's step
     width = max(len(r) for r in rows)
-    out = torch.full((len(rows), width), value, dtype=torch.long)
+    out = np.full((len(rows), width), value, dtype=np.int64)
     for i, row in enumerate(rows):
-        out[i, : len(row)] = torch.as_tensor(row, dtype=torch.long)
-    return out
+        out[i, : len(row)] = row
+    return torch.from_numpy(out)
 
 
 def collate(encoded: EncodedSplit, indices: Sequence[int] | np.ndarray, *, pad_id: int) -> Batch:

@@ -26,10 +26,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
-from trainers.losses import IGNORE_INDEX
+from trainers.losses import IGNORE_INDEX, BranchOutput
+from trainers.packed_attention import packed_attention
 
 __all__ = [
     "DECODER_ROW_FACTORS",
@@ -202,8 +204,8 @@ def pack_segments(
         _rows(sources, encoder_place),
         _rows(targets, decoder_place),
     )
-    # Built as Python lists, one tensor each at the end: a few hundred small tensor writes
-    # cost more than the step's bookkeeping should.
+    # Built as Python lists, one tensor each at the end (:func:`_long`): a few hundred small
+    # tensor writes cost more than the step's bookkeeping should.
     source_ids = {b: batch[b]["input_ids"].tolist() for b in branches}
     target_ids = {b: decoder_inputs[b].tolist() for b in branches}
     encoder_ids = [pad_id] * (n_enc * enc_width)
@@ -233,9 +235,9 @@ def pack_segments(
         segment += [-2] * (n_keys - len(segment))  # padded keys: no segment's
         index += [0] * (n_keys - len(index))
 
-    key_segments = torch.tensor(key_segment)
-    enc = torch.tensor(encoder_segment).view(n_enc, enc_width)
-    dec = torch.tensor(decoder_segment).view(n_dec, dec_width)
+    key_segments = _long(key_segment)
+    enc = _long(encoder_segment).view(n_enc, enc_width)
+    dec = _long(decoder_segment).view(n_dec, dec_width)
     # Padding attends only to padding, so no query row is empty (padding never reaches a loss);
     # in the decoder, a segment's positions are in column order, so causal is column order.
     encoder_mask = enc[:, :, None] == enc[:, None, :]
@@ -243,20 +245,26 @@ def pack_segments(
     decoder_mask = (dec[:, :, None] == dec[:, None, :]) & causal
     cross_mask = (dec[:, :, None] == key_segments[:, None, :]) | (dec == -1)[:, :, None]
     return SegmentPack(
-        encoder_ids=torch.tensor(encoder_ids).view(n_enc, enc_width),
+        encoder_ids=_long(encoder_ids).view(n_enc, enc_width),
         encoder_mask=encoder_mask.unsqueeze(1),
-        decoder_ids=torch.tensor(decoder_ids).view(n_dec, dec_width),
+        decoder_ids=_long(decoder_ids).view(n_dec, dec_width),
         decoder_mask=decoder_mask.unsqueeze(1),
-        key_index=torch.tensor(key_index),
+        key_index=_long(key_index),
         cross_mask=cross_mask.unsqueeze(1),
-        positions={b: torch.tensor(rows) for b, rows in positions.items()},
+        positions={b: _long(rows) for b, rows in positions.items()},
     )
+
+
+def _long(values: Sequence[Any]) -> Tensor:
+    """An int64 tensor of (nested) Python lists, through numpy: ``torch.tensor`` of a list
+    took ~5x as long (1.5 ms of a packed step's bookkeeping)."""
+    return torch.from_numpy(np.array(values, dtype=np.int64))
 
 
 def supports_segment_packing(model: Any) -> bool:
     """Whether :func:`packed_seq2seq_outputs` computes exactly what a padded pass would: a T5
     family encoder-decoder (relative positions only) running eager or SDPA attention (the two
-    that take a custom 4D mask)."""
+    that take a custom 4D mask; the packed pass itself runs :mod:`trainers.packed_attention`)."""
     config = getattr(model, "config", None)
     return (
         getattr(config, "is_encoder_decoder", False)
@@ -265,10 +273,8 @@ def supports_segment_packing(model: Any) -> bool:
     )
 
 
-def _mask(allowed: Tensor, model: Any, dtype: torch.dtype) -> Tensor:
-    """A 4D mask as the model's attention takes it: boolean for SDPA, additive for eager."""
-    if model.config._attn_implementation == "sdpa":
-        return allowed
+def _mask(allowed: Tensor, dtype: torch.dtype) -> Tensor:
+    """A 4D mask as :func:`trainers.packed_attention.packed_t5_attention` takes it: additive."""
     return torch.zeros(allowed.shape, dtype=dtype, device=allowed.device).masked_fill(
         ~allowed, torch.finfo(dtype).min
     )
@@ -280,15 +286,15 @@ def packed_seq2seq_outputs(
     *,
     hidden: bool,
     with_padding: bool,
-) -> dict[str, tuple[Tensor, Tensor | None]]:
-    """Every branch's logits ``[batch, width, vocab]`` and (with ``hidden``) final decoder
-    states, as :func:`evalsuite.scoring.seq2seq_student.seq2seq_forced_outputs` gives them for
-    the branch alone, from one packed encoder pass and one packed decoder pass.
+) -> dict[str, BranchOutput]:
+    """Every branch's outputs (:class:`~trainers.losses.BranchOutput`) from one packed encoder
+    pass and one packed decoder pass, equal to what
+    :func:`evalsuite.scoring.seq2seq_student.seq2seq_forced_outputs` gives for the branch alone.
 
-    Target positions past a target's end hold zeros, unless ``with_padding``.
+    The output layer runs only where a loss reads it: at the loss-carrying positions
+    (``token_logits``), or ``with_padding`` at every target position of the branch's padded
+    layout (``logits``). With ``hidden``, the final decoder states (zeros where not computed).
     """
-    from transformers.modeling_outputs import BaseModelOutput
-
     device = next(iter(batch.values()))["input_ids"].device
     pack = pack_segments(
         {b: {k: v.cpu() for k, v in t.items()} for b, t in batch.items()},
@@ -298,25 +304,45 @@ def packed_seq2seq_outputs(
         with_padding=with_padding,
     )  # fmt: skip
     dtype = model.get_input_embeddings().weight.dtype
-    encoded = model.get_encoder()(
-        input_ids=pack.encoder_ids.to(device),
-        attention_mask=_mask(pack.encoder_mask.to(device), model, dtype),
-    ).last_hidden_state
-    keys = encoded.reshape(-1, encoded.size(-1))[pack.key_index.to(device)]
-    out = model(
-        encoder_outputs=BaseModelOutput(last_hidden_state=keys),
-        attention_mask=_mask(pack.cross_mask.to(device), model, dtype),
-        decoder_input_ids=pack.decoder_ids.to(device),
-        decoder_attention_mask=_mask(pack.decoder_mask.to(device), model, dtype),
-        output_hidden_states=hidden,
-        use_cache=False,
-    )
-    logits = _with_zero_row(out.logits)
-    states = _with_zero_row(out.decoder_hidden_states[-1]) if hidden else None
-    return {
-        branch: (logits[index.to(device)], None if states is None else states[index.to(device)])
-        for branch, index in pack.positions.items()
-    }
+    with packed_attention(model):
+        encoded = model.get_encoder()(
+            input_ids=pack.encoder_ids.to(device),
+            attention_mask=_mask(pack.encoder_mask.to(device), dtype),
+        ).last_hidden_state
+        keys = encoded.reshape(-1, encoded.size(-1))[pack.key_index.to(device)]
+        decoded = model.get_decoder()(
+            input_ids=pack.decoder_ids.to(device),
+            attention_mask=_mask(pack.decoder_mask.to(device), dtype),
+            encoder_hidden_states=keys,
+            encoder_attention_mask=_mask(pack.cross_mask.to(device), dtype),
+            use_cache=False,
+        ).last_hidden_state
+    states = _with_zero_row(decoded)
+    outputs = {}
+    for branch, index in pack.positions.items():
+        labels = batch[branch]["labels"]
+        index = index.to(device)
+        branch_states = states[index]  # [batch, width, d]: cheap next to the logits
+        if with_padding:  # the loss reads the padded logits; its token rows are among them
+            logits, token_logits = _lm_logits(model, branch_states), None
+        else:
+            real = states.index_select(0, index[labels != IGNORE_INDEX])
+            logits, token_logits = None, _lm_logits(model, real)
+        outputs[branch] = BranchOutput(
+            labels=labels,
+            logits=logits,
+            token_logits=token_logits,
+            hidden=branch_states if hidden else None,
+        )
+    return outputs
+
+
+def _lm_logits(model: Any, states: Tensor) -> Tensor:
+    """What ``T5ForConditionalGeneration.forward`` makes of final decoder states: scaled by
+    ``d_model ** -0.5`` where the config says so (tied embeddings), then the output layer."""
+    if getattr(model.config, "scale_decoder_outputs", False):
+        states = states * (model.config.d_model**-0.5)
+    return model.get_output_embeddings()(states)
 
 
 def _with_zero_row(values: Tensor) -> Tensor:

@@ -22,7 +22,6 @@ socratic   two students (``trainers.socratic``): "decompose: x" -> sub-questions
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import torch
@@ -38,6 +37,7 @@ from trainers.batching import Batch, Pair, pack_branches
 from trainers.config import TrainConfig
 from trainers.losses import (
     IGNORE_INDEX,
+    BranchOutput,
     dss_loss,
     infonce_loss,
     masked_mean_pool,
@@ -65,22 +65,12 @@ RATIONALE_PREFIX = "explain: "
 """The DSS release's task prefixes for multi-task students."""
 
 
-@dataclass(frozen=True)
-class BranchOutput:
-    """What one branch's forward pass hands to the loss: logits, targets, final decoder states."""
-
-    logits: Tensor
-    labels: Tensor
-    hidden: Tensor | None = None
-
-
 def branch_losses(
     outputs: dict[str, BranchOutput], n_tokens: dict[str, Tensor], *branches: str
 ) -> list[Tensor]:
     """Token-level cross-entropy of each named branch, for recipes that weight two of them."""
     return [
-        sequence_cross_entropy(outputs[b].logits, outputs[b].labels, n_tokens=n_tokens[b])
-        for b in branches
+        sequence_cross_entropy(*outputs[b].loss_logits(), n_tokens=n_tokens[b]) for b in branches
     ]
 
 
@@ -238,7 +228,7 @@ class InfoNceHead(nn.Module):
 def _released_term(
     outputs: dict[str, BranchOutput], extra: nn.Module | None, config: TrainConfig
 ) -> Tensor:
-    return released_mi_loss(outputs["label"].logits, outputs["rationale"].logits)
+    return released_mi_loss(outputs["label"].padded_logits(), outputs["rationale"].padded_logits())
 
 
 def _infonce_term(
@@ -373,7 +363,8 @@ class RecipeModule(nn.Module):
     * ``packed=False`` gives each branch its own padded pass, as the DSS release does.
 
     The student's ``gelu_new`` activations run on the fused kernel of the same function
-    (:func:`trainers.student.use_fused_gelu`).
+    (:func:`trainers.student.use_fused_gelu`); a packed pass runs its own attention
+    (:mod:`trainers.packed_attention`).
     """
 
     def __init__(self, model: nn.Module, recipe: Recipe, *, packed: bool | None = None) -> None:
@@ -399,21 +390,17 @@ class RecipeModule(nn.Module):
     def branch_outputs(self, batch: Batch) -> dict[str, BranchOutput]:
         """Every branch's logits, targets and states: one packed forward pass, or one each."""
         if self.packed and supports_segment_packing(self.model):
-            packed = packed_seq2seq_outputs(
+            return packed_seq2seq_outputs(
                 self.model,
                 batch,
                 hidden=self.recipe.needs_hidden_states,
                 with_padding=self.recipe.reads_padded_positions,
             )
-            return {
-                branch: BranchOutput(logits, batch[branch]["labels"], hidden)
-                for branch, (logits, hidden) in packed.items()
-            }
         if not self.packed or len(batch) == 1:
             outputs = {}
             for branch, tensors in batch.items():
                 logits, hidden = self._forward(tensors)
-                outputs[branch] = BranchOutput(logits, tensors["labels"], hidden)
+                outputs[branch] = BranchOutput(tensors["labels"], logits, hidden=hidden)
             return outputs
         # The pad id only fills masked positions; a GPT-2 config may name none.
         pad_id = self.model.config.pad_token_id
@@ -421,9 +408,9 @@ class RecipeModule(nn.Module):
         logits, hidden = self._forward(stacked.tensors)
         return {
             branch: BranchOutput(
-                stacked.unpack(logits, branch),
                 tensors["labels"],
-                None if hidden is None else stacked.unpack(hidden, branch),
+                stacked.unpack(logits, branch),
+                hidden=None if hidden is None else stacked.unpack(hidden, branch),
             )
             for branch, tensors in batch.items()
         }

@@ -32,6 +32,20 @@ def test_batch_indices_are_a_pure_function_of_seed_and_step():
     assert any(not np.array_equal(first, other) for other in others)
 
 
+def test_batch_indices_are_the_seeded_permutation_of_each_epoch():
+    # pins the stream to its definition: one default_rng([seed, epoch]) permutation per epoch,
+    # whether the epoch's permutation is drawn afresh or reused from the previous step
+    stream = np.concatenate(
+        [batch_indices(s, n_examples=10, batch_size=4, seed=3) for s in range(5)]
+    )
+    expected = np.concatenate(
+        [np.random.default_rng([3, epoch]).permutation(10) for epoch in range(2)]
+    )
+    assert np.array_equal(stream, expected)
+    stream[0] = -1  # a caller that writes into its batch changes no later batch
+    assert np.array_equal(batch_indices(0, n_examples=10, batch_size=4, seed=3), expected[:4])
+
+
 def test_shards_concatenate_to_the_global_batch():
     indices = np.arange(12)
     parts = [shard(indices, rank=r, world_size=3) for r in range(3)]

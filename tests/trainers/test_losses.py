@@ -10,6 +10,7 @@ from torch import nn
 
 from trainers.losses import (
     IGNORE_INDEX,
+    BranchOutput,
     dss_loss,
     infonce_loss,
     infonce_mi_bound,
@@ -113,6 +114,27 @@ def test_released_mi_loss_equals_the_release_formula():
         assert released_mi_loss(label, rationale).item() == pytest.approx(reference.item())
 
 
+def test_released_mi_loss_gradient_is_the_release_formula_s_even_where_positions_tie():
+    # The release takes torch.max over positions, whose gradient goes to the one position it
+    # returns; amax (used here before) shared it between tied positions.
+    rng = torch.Generator().manual_seed(3)
+    label = torch.randn(2, 3, 5, generator=rng)
+    rationale = torch.randn(2, 4, 5, generator=rng)
+    rationale[:, 3] = rationale[:, 1]  # two positions tie for every vocabulary entry
+    grads = []
+    for formula in ("ours", "release"):
+        logits = rationale.clone().requires_grad_()
+        if formula == "ours":
+            loss = released_mi_loss(label, logits)
+        else:
+            pred = torch.max(label.softmax(dim=-1), dim=-2)[0]
+            loss = nn.CrossEntropyLoss()(torch.max(logits.softmax(dim=-1), dim=-2)[0], pred)
+        loss.backward()
+        grads.append(logits.grad)
+    torch.testing.assert_close(grads[0], grads[1], rtol=0, atol=0)
+    assert (grads[0][:, 1] != 0).any() and (grads[0][:, 3] == 0).all()  # not shared out
+
+
 def test_released_mi_loss_gradient_reaches_only_the_rationale_branch():
     rng = torch.Generator().manual_seed(2)
     label = torch.randn(2, 3, 5, generator=rng, requires_grad=True)
@@ -120,6 +142,29 @@ def test_released_mi_loss_gradient_reaches_only_the_rationale_branch():
     released_mi_loss(label, rationale).backward()
     assert label.grad is None  # detached, as in the release
     assert rationale.grad is not None and rationale.grad.abs().sum() > 0
+
+
+# -- BranchOutput ------------------------------------------------------------------------------
+
+
+def test_token_rows_give_the_padded_cross_entropy():
+    rng = torch.Generator().manual_seed(4)
+    logits = torch.randn(2, 3, 6, generator=rng)
+    labels = torch.tensor([[1, 2, IGNORE_INDEX], [3, IGNORE_INDEX, IGNORE_INDEX]])
+    padded = BranchOutput(labels, logits=logits)
+    rows = BranchOutput(labels, token_logits=logits[labels != IGNORE_INDEX])
+    values = [sequence_cross_entropy(*out.loss_logits()) for out in (padded, rows)]
+    assert values[0].item() == pytest.approx(values[1].item())
+    assert rows.loss_logits()[1].tolist() == [1, 2, 3]
+
+
+def test_branch_output_refuses_what_it_was_not_given():
+    labels = torch.zeros(1, 2, dtype=torch.long)
+    with pytest.raises(ValueError, match="needs logits or token_logits"):
+        BranchOutput(labels)
+    rows = BranchOutput(labels, token_logits=torch.zeros(2, 3))
+    with pytest.raises(TypeError, match="reads the padded positions"):
+        rows.padded_logits()
 
 
 # -- InfoNCE ------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from evalsuite.data import ArithConfig, generate_arith
+from evalsuite.scoring.student import forced_outputs
 from evalsuite.tasks import get_task
 from trainers.batching import collate, encode_pairs, pack_branches
 from trainers.config import make_config
@@ -148,17 +149,23 @@ def test_packed_outputs_equal_a_padded_pass_per_branch(attention):
     model = tiny_model(tokenizer, TINY)
     model.set_attn_implementation(attention)
     assert supports_segment_packing(model)
-    module = RecipeModule(model, chosen, packed=False)
     with torch.no_grad():
-        two_pass = {b: module._forward(t) for b, t in batch.items()}
+        two_pass = {
+            b: forced_outputs(model, t["input_ids"], t["attention_mask"], t["labels"], hidden=True)
+            for b, t in batch.items()
+        }
         padded = packed_seq2seq_outputs(model, batch, hidden=True, with_padding=True)
         bare = packed_seq2seq_outputs(model, batch, hidden=True, with_padding=False)
     for branch, tensors in batch.items():
         real = tensors["labels"] != IGNORE_INDEX
-        logits, _ = two_pass[branch]
-        torch.testing.assert_close(padded[branch][0], logits, rtol=1e-5, atol=1e-5)
-        torch.testing.assert_close(bare[branch][0][real], logits[real], rtol=1e-5, atol=1e-5)
-        assert (bare[branch][0][~real] == 0).all() and (bare[branch][1][~real] == 0).all()
+        logits, states = two_pass[branch]
+        torch.testing.assert_close(padded[branch].logits, logits, rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(padded[branch].hidden, states, rtol=1e-5, atol=1e-5)
+        # the output layer runs only where a loss reads it
+        assert padded[branch].token_logits is None and bare[branch].logits is None
+        torch.testing.assert_close(bare[branch].token_logits, logits[real], rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(bare[branch].hidden[real], states[real], rtol=1e-5, atol=1e-5)
+        assert (bare[branch].hidden[~real] == 0).all()
 
 
 def test_only_the_released_mi_term_reads_padded_positions():
