@@ -181,7 +181,9 @@ def pack_branches(batch: Batch, *, pad_id: int) -> PackedBatch:
 
     Why: where a step is dominated by per-call overhead rather than arithmetic, one forward
     and backward over ``2 x batch`` rows costs less than two over ``batch`` rows (on CPU the
-    tiny student is not such a case: see :class:`trainers.recipes.RecipeModule`).
+    tiny student is not such a case: see :class:`trainers.recipes.RecipeModule`). Students
+    whose segments can be packed (T5: :mod:`trainers.packing`; GPT-2 and LLaMA:
+    :mod:`trainers.causal_packing`) never come here.
     It changes no number: padded source positions are masked out of attention (T5's relative
     position bias does not depend on the length), and padded target positions come after the
     real ones, which a causal decoder never attends to, and carry no loss.

@@ -12,8 +12,11 @@ segments' encoder states, gathered from the packed encoder output.
 It changes no number (tested against two passes within float rounding): a T5 knows positions
 only through relative attention biases, which depend on the distance between two tokens of the
 same segment and not on where the segment starts in its row, and its cross-attention has no
-position bias at all. Models with absolute positions (BART, causal students) cannot be packed
-this way: :func:`supports_segment_packing`.
+position bias at all. An encoder-decoder with absolute positions (BART) cannot be packed this
+way: :func:`supports_segment_packing`. Causal students are packed by
+:mod:`trainers.causal_packing`, whose segments restart their position ids; it shares the layout
+helpers here (:func:`first_fit_decreasing`, :func:`cheapest_layout`, :func:`layout_shape`,
+:func:`long_tensor`, :func:`additive_mask`) and :func:`gathered_branch_outputs`.
 
 A recipe whose loss reads the padded target positions of a branch (the released MI term takes a
 maximum over them) gets them computed: its segments keep their padding
@@ -37,7 +40,12 @@ __all__ = [
     "DECODER_ROW_FACTORS",
     "ENCODER_ROW_FACTORS",
     "SegmentPack",
+    "additive_mask",
+    "cheapest_layout",
     "first_fit_decreasing",
+    "gathered_branch_outputs",
+    "layout_shape",
+    "long_tensor",
     "pack_segments",
     "packed_seq2seq_outputs",
     "supports_segment_packing",
@@ -123,7 +131,7 @@ def first_fit_decreasing(lengths: Sequence[int], capacity: int) -> list[tuple[in
     return place
 
 
-def _cheapest(
+def cheapest_layout(
     lengths: Sequence[int],
     factors: Sequence[float],
     cost: Callable[[list[tuple[int, int]]], float],
@@ -138,10 +146,10 @@ def _encoder_rows(sources: Sequence[int]) -> list[tuple[int, int]]:
     """The encoder layout: padded positions plus :data:`ENCODER_PAIR_COST` per attention pair."""
 
     def cost(place: list[tuple[int, int]]) -> float:
-        n_rows, width = _rows(sources, place)
+        n_rows, width = layout_shape(sources, place)
         return n_rows * (width + ENCODER_PAIR_COST * width * width)
 
-    return _cheapest(sources, ENCODER_ROW_FACTORS, cost)
+    return cheapest_layout(sources, ENCODER_ROW_FACTORS, cost)
 
 
 def _decoder_rows(targets: Sequence[int], sources: Sequence[int]) -> list[tuple[int, int]]:
@@ -155,17 +163,17 @@ def _decoder_rows(targets: Sequence[int], sources: Sequence[int]) -> list[tuple[
     """
 
     def cost(place: list[tuple[int, int]]) -> float:
-        n_rows, width = _rows(targets, place)
+        n_rows, width = layout_shape(targets, place)
         keys = [0] * n_rows
         for (row, _), n in zip(place, sources, strict=True):
             keys[row] += n
         n_keys = max(keys)
         return n_rows * (width + KEY_COST * n_keys + PAIR_COST * width * n_keys)
 
-    return _cheapest(targets, DECODER_ROW_FACTORS, cost)
+    return cheapest_layout(targets, DECODER_ROW_FACTORS, cost)
 
 
-def _rows(lengths: Sequence[int], place: Sequence[tuple[int, int]]) -> tuple[int, int]:
+def layout_shape(lengths: Sequence[int], place: Sequence[tuple[int, int]]) -> tuple[int, int]:
     """Number of rows and the width they need."""
     n_rows = 1 + max(row for row, _ in place)
     return n_rows, max(offset + n for (_, offset), n in zip(place, lengths, strict=True))
@@ -201,10 +209,10 @@ def pack_segments(
     encoder_place = _encoder_rows(sources)
     decoder_place = _decoder_rows(targets, sources)
     (n_enc, enc_width), (n_dec, dec_width) = (
-        _rows(sources, encoder_place),
-        _rows(targets, decoder_place),
+        layout_shape(sources, encoder_place),
+        layout_shape(targets, decoder_place),
     )
-    # Built as Python lists, one tensor each at the end (:func:`_long`): a few hundred small
+    # Built as Python lists, one tensor each at the end (:func:`long_tensor`): a few hundred small
     # tensor writes cost more than the step's bookkeeping should.
     source_ids = {b: batch[b]["input_ids"].tolist() for b in branches}
     target_ids = {b: decoder_inputs[b].tolist() for b in branches}
@@ -235,9 +243,9 @@ def pack_segments(
         segment += [-2] * (n_keys - len(segment))  # padded keys: no segment's
         index += [0] * (n_keys - len(index))
 
-    key_segments = _long(key_segment)
-    enc = _long(encoder_segment).view(n_enc, enc_width)
-    dec = _long(decoder_segment).view(n_dec, dec_width)
+    key_segments = long_tensor(key_segment)
+    enc = long_tensor(encoder_segment).view(n_enc, enc_width)
+    dec = long_tensor(decoder_segment).view(n_dec, dec_width)
     # Padding attends only to padding, so no query row is empty (padding never reaches a loss);
     # in the decoder, a segment's positions are in column order, so causal is column order.
     encoder_mask = enc[:, :, None] == enc[:, None, :]
@@ -245,17 +253,17 @@ def pack_segments(
     decoder_mask = (dec[:, :, None] == dec[:, None, :]) & causal
     cross_mask = (dec[:, :, None] == key_segments[:, None, :]) | (dec == -1)[:, :, None]
     return SegmentPack(
-        encoder_ids=_long(encoder_ids).view(n_enc, enc_width),
+        encoder_ids=long_tensor(encoder_ids).view(n_enc, enc_width),
         encoder_mask=encoder_mask.unsqueeze(1),
-        decoder_ids=_long(decoder_ids).view(n_dec, dec_width),
+        decoder_ids=long_tensor(decoder_ids).view(n_dec, dec_width),
         decoder_mask=decoder_mask.unsqueeze(1),
-        key_index=_long(key_index),
+        key_index=long_tensor(key_index),
         cross_mask=cross_mask.unsqueeze(1),
-        positions={b: _long(rows) for b, rows in positions.items()},
+        positions={b: long_tensor(rows) for b, rows in positions.items()},
     )
 
 
-def _long(values: Sequence[Any]) -> Tensor:
+def long_tensor(values: Sequence[Any]) -> Tensor:
     """An int64 tensor of (nested) Python lists, through numpy: ``torch.tensor`` of a list
     took ~5x as long (1.5 ms of a packed step's bookkeeping)."""
     return torch.from_numpy(np.array(values, dtype=np.int64))
@@ -273,8 +281,9 @@ def supports_segment_packing(model: Any) -> bool:
     )
 
 
-def _mask(allowed: Tensor, dtype: torch.dtype) -> Tensor:
-    """A 4D mask as :func:`trainers.packed_attention.packed_t5_attention` takes it: additive."""
+def additive_mask(allowed: Tensor, dtype: torch.dtype) -> Tensor:
+    """A 4D mask as :func:`trainers.packed_attention.packed_t5_attention` (and transformers'
+    eager attention) takes it: 0 where ``allowed``, the dtype's minimum elsewhere."""
     return torch.zeros(allowed.shape, dtype=dtype, device=allowed.device).masked_fill(
         ~allowed, torch.finfo(dtype).min
     )
@@ -307,27 +316,54 @@ def packed_seq2seq_outputs(
     with packed_attention(model):
         encoded = model.get_encoder()(
             input_ids=pack.encoder_ids.to(device),
-            attention_mask=_mask(pack.encoder_mask.to(device), dtype),
+            attention_mask=additive_mask(pack.encoder_mask.to(device), dtype),
         ).last_hidden_state
         keys = encoded.reshape(-1, encoded.size(-1))[pack.key_index.to(device)]
         decoded = model.get_decoder()(
             input_ids=pack.decoder_ids.to(device),
-            attention_mask=_mask(pack.decoder_mask.to(device), dtype),
+            attention_mask=additive_mask(pack.decoder_mask.to(device), dtype),
             encoder_hidden_states=keys,
-            encoder_attention_mask=_mask(pack.cross_mask.to(device), dtype),
+            encoder_attention_mask=additive_mask(pack.cross_mask.to(device), dtype),
             use_cache=False,
         ).last_hidden_state
-    states = _with_zero_row(decoded)
+    return gathered_branch_outputs(
+        decoded,
+        pack.positions,
+        batch,
+        logits_of=lambda states: _lm_logits(model, states),
+        hidden=hidden,
+        with_padding=with_padding,
+    )
+
+
+def gathered_branch_outputs(
+    states: Tensor,
+    positions: Mapping[str, Tensor],
+    batch: Mapping[str, Mapping[str, Tensor]],
+    *,
+    logits_of: Callable[[Tensor], Tensor],
+    hidden: bool,
+    with_padding: bool,
+) -> dict[str, BranchOutput]:
+    """Every branch's :class:`~trainers.losses.BranchOutput` from the final states of a packed
+    pass ``[rows, width, d]``: ``positions[branch] [batch, target width]`` says where each
+    target position's state lies in the flattened states (``rows * width``: nowhere, zeros).
+
+    ``logits_of`` (the model's output layer) runs only where a loss reads it: at the
+    loss-carrying positions (``token_logits``), or ``with_padding`` at every target position of
+    the branch's padded layout (``logits``). With ``hidden``, the states there.
+    """
+    table = _with_zero_row(states)
     outputs = {}
-    for branch, index in pack.positions.items():
+    for branch, index in positions.items():
         labels = batch[branch]["labels"]
-        index = index.to(device)
-        branch_states = states[index]  # [batch, width, d]: cheap next to the logits
+        index = index.to(table.device)
+        branch_states = table[index]  # [batch, width, d]: cheap next to the logits
         if with_padding:  # the loss reads the padded logits; its token rows are among them
-            logits, token_logits = _lm_logits(model, branch_states), None
+            logits, token_logits = logits_of(branch_states), None
         else:
-            real = states.index_select(0, index[labels != IGNORE_INDEX])
-            logits, token_logits = None, _lm_logits(model, real)
+            real = table.index_select(0, index[labels != IGNORE_INDEX])
+            logits, token_logits = None, logits_of(real)
         outputs[branch] = BranchOutput(
             labels=labels,
             logits=logits,

@@ -21,7 +21,7 @@ socratic   two students (``trainers.socratic``): "decompose: x" -> sub-questions
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import torch
@@ -34,6 +34,7 @@ from evalsuite.registry import Registry
 from evalsuite.scoring.student import forced_outputs
 from evalsuite.tasks import Task
 from trainers.batching import Batch, Pair, pack_branches
+from trainers.causal_packing import packed_causal_outputs, supports_causal_packing
 from trainers.config import TrainConfig
 from trainers.losses import (
     IGNORE_INDEX,
@@ -57,6 +58,7 @@ __all__ = [
     "RecipeModule",
     "get_recipe",
     "model_width",
+    "segment_packing",
     "token_counts",
 ]
 
@@ -356,7 +358,10 @@ class RecipeModule(nn.Module):
     * a T5-family student packs its segments into encoder and decoder rows with almost no
       padding (:mod:`trainers.packing`): one encoder and one decoder pass, a fifth fewer positions
       computed on arith than one padded pass per branch, the same loss and gradients;
-    * another student stacks its branches, padded to the widest
+    * a GPT-2 or LLaMA student packs each example's prompt and target as a segment of rows of
+      one causal pass (:mod:`trainers.causal_packing`): the same loss and gradients, and a tiny
+      llama step 1.2x to 1.3x as fast on CPU (standard, dss, mixed; batch 16, one thread);
+    * another student, asked to pack, stacks its branches, padded to the widest
       (:func:`trainers.batching.pack_branches`): the same loss and gradients, but on CPU it was
       the slower (the label branch padded to the rationale's width: dss, batch 16, one thread,
       1.63 s a step packed against 1.30 s two-pass), so it is not the default;
@@ -371,7 +376,7 @@ class RecipeModule(nn.Module):
         super().__init__()
         self.model: Any = model  # a Hugging Face encoder-decoder or causal LM
         self.recipe = recipe
-        self.packed = supports_segment_packing(model) if packed is None else packed
+        self.packed = segment_packing(model) is not None if packed is None else packed
         self.extra = recipe.extra_module(model_width(model))
         use_fused_gelu(model)
 
@@ -389,8 +394,9 @@ class RecipeModule(nn.Module):
 
     def branch_outputs(self, batch: Batch) -> dict[str, BranchOutput]:
         """Every branch's logits, targets and states: one packed forward pass, or one each."""
-        if self.packed and supports_segment_packing(self.model):
-            return packed_seq2seq_outputs(
+        packing = segment_packing(self.model)
+        if self.packed and packing is not None:
+            return packing(
                 self.model,
                 batch,
                 hidden=self.recipe.needs_hidden_states,
@@ -417,6 +423,21 @@ class RecipeModule(nn.Module):
 
     def forward(self, batch: Batch, n_tokens: dict[str, Tensor]) -> dict[str, Any]:
         return self.recipe.loss(self.branch_outputs(batch), n_tokens, self.extra)
+
+
+PackedOutputs = Callable[..., dict[str, BranchOutput]]
+"""``(model, batch, *, hidden, with_padding) -> {branch: BranchOutput}``."""
+
+
+def segment_packing(model: Any) -> PackedOutputs | None:
+    """The segment-packed forward pass that gives ``model`` exactly the outputs of one padded
+    pass per branch (:mod:`trainers.packing` for a T5, :mod:`trainers.causal_packing` for a
+    GPT-2 or LLaMA student), or None where there is none."""
+    if supports_segment_packing(model):
+        return packed_seq2seq_outputs
+    if supports_causal_packing(model):
+        return packed_causal_outputs
+    return None
 
 
 def model_width(model: nn.Module) -> int:

@@ -1,6 +1,7 @@
 """Packed branches: one forward pass over every branch gives the two-pass loss and gradients.
 
-A T5 student packs its segments into rows with almost no padding (``trainers.packing``); other
+A T5 student packs its segments into rows with almost no padding (``trainers.packing``), a GPT-2
+or LLaMA student too (``trainers.causal_packing``, tested in ``test_causal_packing.py``); other
 students stack their branches (``trainers.batching.pack_branches``).
 """
 
@@ -14,6 +15,7 @@ import torch
 from evalsuite.data import ArithConfig, generate_arith
 from evalsuite.scoring.student import forced_outputs
 from evalsuite.tasks import get_task
+from trainers import causal_packing
 from trainers.batching import collate, encode_pairs, pack_branches
 from trainers.config import make_config
 from trainers.losses import IGNORE_INDEX
@@ -64,6 +66,23 @@ def test_pack_branches_stacks_and_unpacks_each_branch_to_its_own_shape():
         assert (ids[:, n:] == tokenizer.pad_token_id).all() and (mask[:, n:] == 0).all()
 
 
+def _loss_and_gradients(chosen, batch, tokenizer, kind, *, packed):
+    torch.manual_seed(0)
+    module = RecipeModule(tiny_model(tokenizer, TINY, kind=kind), chosen, packed=packed)
+    parts = module(batch, token_counts(batch))
+    parts["loss"].backward()
+    grads = {n: p.grad.clone() for n, p in module.named_parameters() if p.grad is not None}
+    return {k: float(v.detach()) for k, v in parts.items()}, grads
+
+
+def _assert_same_loss_and_gradients(one_pass, one_grads, two_pass, two_grads):
+    for part, value in two_pass.items():
+        assert one_pass[part] == pytest.approx(value, rel=1e-5, abs=1e-6), part
+    assert set(one_grads) == set(two_grads)
+    for parameter, grad in two_grads.items():
+        torch.testing.assert_close(one_grads[parameter], grad, rtol=1e-4, atol=1e-6)
+
+
 @pytest.mark.kernels
 @pytest.mark.parametrize(
     ("name", "variant", "kind"),
@@ -73,28 +92,32 @@ def test_pack_branches_stacks_and_unpacks_each_branch_to_its_own_shape():
      ("mi", "infonce", "tiny-llama"), ("mixed", "released", "tiny-gpt2")],
 )  # fmt: skip
 def test_packed_forward_gives_the_two_pass_loss_and_gradients(name, variant, kind):
-    # A causal student's packed prompts are right-padded to the widest branch; its forward
-    # left-aligns them, so packing changes no number there either.
+    # Causal students pack their segments too (trainers.causal_packing; tested per recipe and
+    # attention in tests/trainers/test_causal_packing.py).
     chosen = get_recipe(
         make_config(recipe=name, task="arith", out="x", mi_variant=variant, beta=0.5), TASK
     )
     batch, tokenizer = _batch_and_tokenizer(chosen, causal=kind != "tiny")
-    results = {}
-    for packed in (False, True):
-        torch.manual_seed(0)
-        module = RecipeModule(tiny_model(tokenizer, TINY, kind=kind), chosen, packed=packed)
-        assert supports_segment_packing(module.model) == (kind == "tiny")
-        parts = module(batch, token_counts(batch))
-        parts["loss"].backward()
-        grads = {n: p.grad.clone() for n, p in module.named_parameters() if p.grad is not None}
-        results[packed] = ({k: float(v.detach()) for k, v in parts.items()}, grads)
-    (two_pass, two_grads), (one_pass, one_grads) = results[False], results[True]
+    two_pass, two_grads = _loss_and_gradients(chosen, batch, tokenizer, kind, packed=False)
+    one_pass, one_grads = _loss_and_gradients(chosen, batch, tokenizer, kind, packed=True)
     assert set(one_pass) == set(chosen.parts)
-    for part, value in two_pass.items():
-        assert one_pass[part] == pytest.approx(value, rel=1e-5, abs=1e-6), part
-    assert set(one_grads) == set(two_grads)
-    for parameter, grad in two_grads.items():
-        torch.testing.assert_close(one_grads[parameter], grad, rtol=1e-4, atol=1e-6)
+    _assert_same_loss_and_gradients(one_pass, one_grads, two_pass, two_grads)
+
+
+@pytest.mark.kernels
+@pytest.mark.parametrize(("name", "kind"), [("dss", "tiny-gpt2"), ("mixed", "tiny-llama")])
+def test_stacked_branches_give_the_two_pass_loss_where_segments_are_not_packed(
+    name, kind, monkeypatch
+):
+    # A causal student of an architecture segment packing does not cover stacks its branches
+    # when asked to pack: its packed prompts are right-padded to the widest branch, and its
+    # forward left-aligns them, so stacking changes no number either.
+    monkeypatch.setattr(causal_packing, "CAUSAL_PACKING_MODELS", frozenset())
+    chosen = get_recipe(make_config(recipe=name, task="arith", out="x"), TASK)
+    batch, tokenizer = _batch_and_tokenizer(chosen, causal=True)
+    two_pass, two_grads = _loss_and_gradients(chosen, batch, tokenizer, kind, packed=False)
+    one_pass, one_grads = _loss_and_gradients(chosen, batch, tokenizer, kind, packed=True)
+    _assert_same_loss_and_gradients(one_pass, one_grads, two_pass, two_grads)
 
 
 def test_first_fit_decreasing_fills_rows_without_overlap_or_overflow():
@@ -179,10 +202,13 @@ def test_only_the_released_mi_term_reads_padded_positions():
     assert [key for key, value in reads.items() if value] == [("mi", "released")]
 
 
-def test_packing_is_the_default_only_where_it_changes_no_number():
+def test_packing_is_the_default_only_where_it_changes_no_number(monkeypatch):
     chosen = get_recipe(make_config(recipe="dss", task="arith", out="x"), TASK)
     _, tokenizer = _batch_and_tokenizer(chosen)
     assert RecipeModule(tiny_model(tokenizer, TINY), chosen).packed
+    assert RecipeModule(tiny_model(tokenizer, TINY, kind="tiny-gpt2"), chosen).packed
+    # a causal architecture segment packing does not cover runs one padded pass per branch
+    monkeypatch.setattr(causal_packing, "CAUSAL_PACKING_MODELS", frozenset())
     assert not RecipeModule(tiny_model(tokenizer, TINY, kind="tiny-gpt2"), chosen).packed
 
 
