@@ -23,8 +23,8 @@ gradients, every recipe): a segment's outputs are those of its row in the padded
 
 Measured (tiny llama: 6 layers, d_model 128, SDPA; arith, batch 16, one thread, a full
 training step, packed and padded steps taken in turn, median of 100 paired per-step ratios, on
-2 CPUs shared with other jobs): packing is 1.29x as fast for standard (175 ms a padded step),
-1.28x for dss (765 ms) and 1.20x for mixed (816 ms), so it is the default
+2 CPUs shared with other jobs, load average 5 to 6): packing is 1.29x as fast for standard
+(270 ms a padded step), 1.30x for dss (693 ms) and 1.24x for mixed (879 ms), so it is the default
 (:class:`trainers.recipes.RecipeModule`). On these batches (40 of them) the padded passes
 compute 0.71 prompt and target tokens a position, the packed rows 0.91 (standard), 0.95 (dss)
 and 0.93 (mixed).
