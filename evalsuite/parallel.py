@@ -95,7 +95,7 @@ def run_side_by_side(
         return results
 
     import multiprocessing
-    from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
     spawn = multiprocessing.get_context("spawn")  # no forked torch thread pools
     pool = ProcessPoolExecutor(
@@ -107,7 +107,7 @@ def run_side_by_side(
         futures: dict[Future[Result], int] = {pool.submit(job, items[k]): k for k in order}
         pending = set(futures)
         while pending:
-            landed, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            landed, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in sorted(landed, key=futures.__getitem__):
                 k = futures[future]
                 done[k] = future.result()  # a job's exception is raised here

@@ -4,6 +4,8 @@ in the order given, a job's error raised in the caller, --jobs below 1 refused."
 from __future__ import annotations
 
 import os
+import time
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +18,20 @@ def where_it_ran(item: int) -> tuple[int, int, int]:
     import torch
 
     return item * item, os.getpid(), torch.get_num_threads()
+
+
+def waits_for_a_file(item: tuple[str, str | None]) -> bool:
+    """Job ``(name, awaited)``: True once the file ``awaited`` exists (False after a minute);
+    without one, done at once."""
+    _, awaited = item
+    if awaited is None:
+        return True
+    deadline = time.monotonic() + 60
+    while not os.path.exists(awaited):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def fails_on_three(item: int) -> int:
@@ -42,6 +58,20 @@ def test_workers_run_each_job_with_one_thread_and_results_keep_the_given_order(
     assert os.getpid() not in workers and 1 <= len(workers) <= 2  # at most --jobs workers
     assert {threads for _, _, threads in results} == {1}
     assert sorted(seen) == [(1, 1), (2, 4), (3, 9), (4, 16)]  # each job reported once
+
+
+def test_each_job_is_reported_as_it_finishes_not_when_all_have(tmp_path: Path) -> None:
+    # Regression: waiting with FIRST_EXCEPTION returned only once every job had finished, so
+    # the sweep's progress lines all came at the end. Here the second job finishes only after
+    # the first job's report has been made (its file written).
+    marker = str(tmp_path / "first-reported")
+    items = [("first", None), ("second", marker)]
+
+    def report(item: tuple[str, str | None], _: bool) -> None:
+        if item[0] == "first":
+            Path(marker).touch()
+
+    assert run_side_by_side(waits_for_a_file, items, jobs=2, finished=report) == [True, True]
 
 
 def test_one_job_at_a_time_runs_here_in_the_given_order() -> None:

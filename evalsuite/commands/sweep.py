@@ -14,8 +14,9 @@ is not redone, and a point trained with other options is refused before any trai
 
 --jobs points are trained and scored side by side (default 2), each in its own process with one
 torch thread, the costliest recipes first; a line is printed as each point finishes. Each
-point has its own seed, so --jobs changes when a point is done, not its numbers, and the
-report lists the points in the same order.
+point trains with its own seed whichever worker takes it, so --jobs changes when a point is
+done, not what it trains, and the report lists the points in the same order (with one torch
+thread, --jobs 1 writes the same records).
 
 --noise corrupts the teacher's labels (--noise-on label, the default: the rationales stay
 right) of that share of examples; students then learn from the teacher's labels.

@@ -4,6 +4,8 @@ Each point reuses the trainer's and the scorer's own resumption: an interrupted 
 up from its last saved step, an interrupted scoring from its last written record. A point whose
 run is complete is not trained or scored again, once its checkpoint is confirmed to hold the
 same training configuration (a changed option is refused, naming the field, as ``train`` does).
+Every point's checkpoint is checked before any is trained; the points left to do are trained
+and scored ``jobs`` at a time (:mod:`evalsuite.parallel`), each whole in one worker.
 """
 
 from __future__ import annotations
