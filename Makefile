@@ -25,7 +25,8 @@ demo: $(STAMP)
 # teacher label noise. Both train on the teacher's labels (at noise 0 they equal the gold ones)
 # in one --work, so the two sweeps share their fraction-1, noise-0 students.
 SWEEP := $(VENV)/bin/evalsuite sweep --recipes standard,dss --label-source teacher \
-	--max-steps 400 --arith n_train=10000,n_test=300 --work runs/demo-sweep
+	--model tiny-llama --jobs 2 --max-steps 400 --arith n_train=10000,n_test=300 \
+	--work runs/demo-sweep
 demo-sweep: $(STAMP)
 	$(SWEEP) --fractions 0.1,0.3,1 --out reports/demo-sweep/fraction
 	$(SWEEP) --noise 0,0.2,0.4 --out reports/demo-sweep/noise
