@@ -72,7 +72,13 @@ class DemoConfig:
     after 400 steps: dss 95.8 %, mi 95.0 %, single 94.6 %, but the mixed student's vote 12.0 %
     (valid 13.5 %; each of its two paths learns at half weight) and socratic 8.0 % (neither of
     its students copies numbers yet); after 800 the mixed student's vote 96.2 %, and socratic
-    39.8 % with equation sub-answers (decomposer valid 50.0 %, solver 82.2 %)."""
+    39.8 % with equation sub-answers (decomposer valid 50.0 %, solver 82.2 %). Cheaper budgets
+    tried for the 5-minute demo of issue 15 all fell short (valid accuracy): mixed after 400
+    steps at lr 2e-3 32.0 %, at 3e-3 31.0 %; 600 steps at 2e-3 36.0 %; batch 8 for 800 steps at
+    2e-3 32.0 %; 2+2 layers for 600 steps 33.5 %; width 64 (2.1x faster steps) for 600 steps
+    at 3e-3 33.0 %; standard after 600 steps at 1e-3 67.0 %. Mixed crosses over between 400
+    (48.0 %, valid loss 0.23) and 800 steps (96.0 %, 0.09): each budget that is cheaper in
+    examples seen leaves its CoT path copying the wrong numbers from its own wrong arithmetic."""
     n_train: int = 10_000
     seed: int = 0
     baseline: str = "standard"
