@@ -9,11 +9,17 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from evalsuite.data import ArithConfig, generate_arith
-from evalsuite.scoring.student import forced_outputs
-from evalsuite.tasks import get_task
+from tests.trainers.packed_steps import (
+    EXAMPLES,
+    TASK,
+    TINY,
+    assert_packed_outputs_equal_padded_passes,
+    assert_same_step,
+    loss_and_gradients,
+    tokenized_batch,
+)
 from trainers import causal_packing
-from trainers.batching import Batch, collate, encode_pairs
+from trainers.batching import Batch
 from trainers.causal_packing import (
     pack_causal_segments,
     packed_causal_outputs,
@@ -21,15 +27,10 @@ from trainers.causal_packing import (
 )
 from trainers.config import make_config
 from trainers.losses import IGNORE_INDEX
-from trainers.recipes import Recipe, RecipeModule, get_recipe, segment_packing, token_counts
+from trainers.recipes import Recipe, RecipeModule, get_recipe, segment_packing
 from trainers.socratic import DecomposerRecipe, SolverRecipe
-from trainers.student import TinyStudentConfig, tiny_model, train_tokenizer
+from trainers.student import tiny_model
 
-TASK = get_task("arith")
-EXAMPLES = generate_arith(ArithConfig(n_train=8, n_valid=0, n_test=0))["train"]
-TINY = TinyStudentConfig(
-    vocab_size=150, d_model=16, d_ff=32, num_layers=2, num_decoder_layers=2, num_heads=2, d_kv=8
-)
 CAUSAL = ("tiny-llama", "tiny-gpt2")
 ATTENTION = ("sdpa", "eager")
 
@@ -46,14 +47,7 @@ def _padding_heavy_batch(recipe: Recipe) -> tuple[Batch, object]:
     is padding."""
     examples = recipe.training_examples(EXAMPLES)[:6]
     examples[0] = dataclasses.replace(examples[0], input=" ".join([examples[0].input] * 6))
-    pairs = [recipe.pairs(e, e.gold) for e in examples]
-    texts = [p.source for pair in pairs for p in pair.values()]
-    texts += [p.target for pair in pairs for p in pair.values()]
-    tokenizer = train_tokenizer(texts, vocab_size=150, pieces="bpe")
-    encoded = encode_pairs(
-        pairs, tokenizer, max_input_length=512, max_target_length=64, causal=True
-    )
-    return collate(encoded, range(len(examples)), pad_id=tokenizer.pad_token_id), tokenizer
+    return tokenized_batch(recipe, examples, max_input_length=512, causal=True)
 
 
 def _padding_share(batch: Batch) -> float:
@@ -88,20 +82,13 @@ def test_packed_step_gives_the_padded_loss_and_gradients(name, variant, kind, at
     recipe = _recipe(name, variant)
     batch, tokenizer = _padding_heavy_batch(recipe)
     assert _padding_share(batch) > 0.3
-    results = {}
-    for packed in (False, True):
-        module = RecipeModule(_model(tokenizer, kind, attention), recipe, packed=packed)
-        parts = module(batch, token_counts(batch))
-        parts["loss"].backward()
-        grads = {n: p.grad.clone() for n, p in module.named_parameters() if p.grad is not None}
-        results[packed] = ({k: float(v.detach()) for k, v in parts.items()}, grads)
-    (padded, padded_grads), (packed_parts, packed_grads) = results[False], results[True]
-    assert set(packed_parts) == set(recipe.parts)
-    for part, value in padded.items():
-        assert packed_parts[part] == pytest.approx(value, rel=1e-5, abs=1e-5), part
-    assert set(packed_grads) == set(padded_grads)
-    for parameter, grad in padded_grads.items():
-        torch.testing.assert_close(packed_grads[parameter], grad, rtol=1e-5, atol=1e-5)
+    steps = {
+        packed: loss_and_gradients(
+            RecipeModule(_model(tokenizer, kind, attention), recipe, packed=packed), batch
+        )
+        for packed in (False, True)
+    }
+    assert_same_step(steps[True], steps[False], recipe, rtol=1e-5, atol=1e-5, grad_rtol=1e-5)
 
 
 @pytest.mark.kernels
@@ -111,26 +98,7 @@ def test_packed_outputs_equal_the_padded_pass_at_every_read_position(kind, atten
     batch, tokenizer = _padding_heavy_batch(_recipe("dss"))
     model = _model(tokenizer, kind, attention)
     assert supports_causal_packing(model)
-    with torch.no_grad():
-        padded = {
-            b: forced_outputs(model, t["input_ids"], t["attention_mask"], t["labels"], hidden=True)
-            for b, t in batch.items()
-        }
-        with_padding = packed_causal_outputs(model, batch, hidden=True, with_padding=True)
-        bare = packed_causal_outputs(model, batch, hidden=True, with_padding=False)
-    for branch, tensors in batch.items():
-        real = tensors["labels"] != IGNORE_INDEX
-        logits, states = padded[branch]
-        assert states is not None
-        # the padded pass's outputs past a target's end are real numbers a loss may read
-        assert (logits[~real].abs().sum(-1) > 0).all()
-        torch.testing.assert_close(with_padding[branch].logits, logits, rtol=1e-5, atol=1e-5)
-        torch.testing.assert_close(with_padding[branch].hidden, states, rtol=1e-5, atol=1e-5)
-        # the output layer runs only where a loss reads it
-        assert with_padding[branch].token_logits is None and bare[branch].logits is None
-        torch.testing.assert_close(bare[branch].token_logits, logits[real], rtol=1e-5, atol=1e-5)
-        torch.testing.assert_close(bare[branch].hidden[real], states[real], rtol=1e-5, atol=1e-5)
-        assert (bare[branch].hidden[~real] == 0).all()
+    assert_packed_outputs_equal_padded_passes(model, batch, packed_causal_outputs)
 
 
 def test_segments_share_rows_with_restarted_positions_and_block_diagonal_causal_mask(monkeypatch):

@@ -12,11 +12,17 @@ import itertools
 import pytest
 import torch
 
-from evalsuite.data import ArithConfig, generate_arith
-from evalsuite.scoring.student import forced_outputs
-from evalsuite.tasks import get_task
+from tests.trainers.packed_steps import (
+    EXAMPLES,
+    TASK,
+    TINY,
+    assert_packed_outputs_equal_padded_passes,
+    assert_same_step,
+    loss_and_gradients,
+    tokenized_batch,
+)
 from trainers import causal_packing
-from trainers.batching import collate, encode_pairs, pack_branches
+from trainers.batching import pack_branches
 from trainers.config import make_config
 from trainers.losses import IGNORE_INDEX
 from trainers.packing import (
@@ -26,25 +32,12 @@ from trainers.packing import (
     packed_seq2seq_outputs,
     supports_segment_packing,
 )
-from trainers.recipes import RecipeModule, get_recipe, token_counts
-from trainers.student import TinyStudentConfig, tiny_model, train_tokenizer, use_fused_gelu
-
-TASK = get_task("arith")
-EXAMPLES = generate_arith(ArithConfig(n_train=8, n_valid=0, n_test=0))["train"]
-TINY = TinyStudentConfig(
-    vocab_size=150, d_model=16, d_ff=32, num_layers=2, num_decoder_layers=2, num_heads=2, d_kv=8
-)
+from trainers.recipes import RecipeModule, get_recipe
+from trainers.student import tiny_model, use_fused_gelu
 
 
 def _batch_and_tokenizer(chosen, *, causal: bool = False):
-    pairs = [chosen.pairs(e, e.gold) for e in EXAMPLES]
-    texts = [p.source for pair in pairs for p in pair.values()]
-    texts += [p.target for pair in pairs for p in pair.values()]
-    tokenizer = train_tokenizer(texts, vocab_size=150, pieces="bpe")
-    encoded = encode_pairs(
-        pairs, tokenizer, max_input_length=64, max_target_length=64, causal=causal
-    )
-    return collate(encoded, range(6), pad_id=tokenizer.pad_token_id), tokenizer
+    return tokenized_batch(chosen, EXAMPLES[:6], max_input_length=64, causal=causal)
 
 
 def test_pack_branches_stacks_and_unpacks_each_branch_to_its_own_shape():
@@ -66,21 +59,15 @@ def test_pack_branches_stacks_and_unpacks_each_branch_to_its_own_shape():
         assert (ids[:, n:] == tokenizer.pad_token_id).all() and (mask[:, n:] == 0).all()
 
 
-def _loss_and_gradients(chosen, batch, tokenizer, kind, *, packed):
-    torch.manual_seed(0)
-    module = RecipeModule(tiny_model(tokenizer, TINY, kind=kind), chosen, packed=packed)
-    parts = module(batch, token_counts(batch))
-    parts["loss"].backward()
-    grads = {n: p.grad.clone() for n, p in module.named_parameters() if p.grad is not None}
-    return {k: float(v.detach()) for k, v in parts.items()}, grads
-
-
-def _assert_same_loss_and_gradients(one_pass, one_grads, two_pass, two_grads):
-    for part, value in two_pass.items():
-        assert one_pass[part] == pytest.approx(value, rel=1e-5, abs=1e-6), part
-    assert set(one_grads) == set(two_grads)
-    for parameter, grad in two_grads.items():
-        torch.testing.assert_close(one_grads[parameter], grad, rtol=1e-4, atol=1e-6)
+def _packed_against_two_passes(chosen, kind: str, *, causal: bool) -> None:
+    """The packed step of a ``kind`` student gives the two-pass loss parts and gradients."""
+    batch, tokenizer = _batch_and_tokenizer(chosen, causal=causal)
+    steps = {}
+    for packed in (False, True):
+        torch.manual_seed(0)
+        module = RecipeModule(tiny_model(tokenizer, TINY, kind=kind), chosen, packed=packed)
+        steps[packed] = loss_and_gradients(module, batch)
+    assert_same_step(steps[True], steps[False], chosen, rtol=1e-5, atol=1e-6, grad_rtol=1e-4)
 
 
 @pytest.mark.kernels
@@ -97,11 +84,7 @@ def test_packed_forward_gives_the_two_pass_loss_and_gradients(name, variant, kin
     chosen = get_recipe(
         make_config(recipe=name, task="arith", out="x", mi_variant=variant, beta=0.5), TASK
     )
-    batch, tokenizer = _batch_and_tokenizer(chosen, causal=kind != "tiny")
-    two_pass, two_grads = _loss_and_gradients(chosen, batch, tokenizer, kind, packed=False)
-    one_pass, one_grads = _loss_and_gradients(chosen, batch, tokenizer, kind, packed=True)
-    assert set(one_pass) == set(chosen.parts)
-    _assert_same_loss_and_gradients(one_pass, one_grads, two_pass, two_grads)
+    _packed_against_two_passes(chosen, kind, causal=kind != "tiny")
 
 
 @pytest.mark.kernels
@@ -114,10 +97,7 @@ def test_stacked_branches_give_the_two_pass_loss_where_segments_are_not_packed(
     # forward left-aligns them, so stacking changes no number either.
     monkeypatch.setattr(causal_packing, "CAUSAL_PACKING_MODELS", frozenset())
     chosen = get_recipe(make_config(recipe=name, task="arith", out="x"), TASK)
-    batch, tokenizer = _batch_and_tokenizer(chosen, causal=True)
-    two_pass, two_grads = _loss_and_gradients(chosen, batch, tokenizer, kind, packed=False)
-    one_pass, one_grads = _loss_and_gradients(chosen, batch, tokenizer, kind, packed=True)
-    _assert_same_loss_and_gradients(one_pass, one_grads, two_pass, two_grads)
+    _packed_against_two_passes(chosen, kind, causal=True)
 
 
 def test_first_fit_decreasing_fills_rows_without_overlap_or_overflow():
@@ -172,23 +152,7 @@ def test_packed_outputs_equal_a_padded_pass_per_branch(attention):
     model = tiny_model(tokenizer, TINY)
     model.set_attn_implementation(attention)
     assert supports_segment_packing(model)
-    with torch.no_grad():
-        two_pass = {
-            b: forced_outputs(model, t["input_ids"], t["attention_mask"], t["labels"], hidden=True)
-            for b, t in batch.items()
-        }
-        padded = packed_seq2seq_outputs(model, batch, hidden=True, with_padding=True)
-        bare = packed_seq2seq_outputs(model, batch, hidden=True, with_padding=False)
-    for branch, tensors in batch.items():
-        real = tensors["labels"] != IGNORE_INDEX
-        logits, states = two_pass[branch]
-        torch.testing.assert_close(padded[branch].logits, logits, rtol=1e-5, atol=1e-5)
-        torch.testing.assert_close(padded[branch].hidden, states, rtol=1e-5, atol=1e-5)
-        # the output layer runs only where a loss reads it
-        assert padded[branch].token_logits is None and bare[branch].logits is None
-        torch.testing.assert_close(bare[branch].token_logits, logits[real], rtol=1e-5, atol=1e-5)
-        torch.testing.assert_close(bare[branch].hidden[real], states[real], rtol=1e-5, atol=1e-5)
-        assert (bare[branch].hidden[~real] == 0).all()
+    assert_packed_outputs_equal_padded_passes(model, batch, packed_seq2seq_outputs)
 
 
 def test_only_the_released_mi_term_reads_padded_positions():
