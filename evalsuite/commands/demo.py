@@ -85,6 +85,7 @@ class DemoConfig:
     jobs: int = 2
 
     def __post_init__(self) -> None:
+        from evalsuite.parallel import check_jobs
         from evalsuite.tasks import get_task
         from trainers.student import TINY_MODELS
 
@@ -93,8 +94,7 @@ class DemoConfig:
             raise UsageError(f"--max-steps must be >= 1, got {self.max_steps}")
         if self.n_train < 1:
             raise UsageError(f"--arith-train must be >= 1, got {self.n_train}")
-        if self.jobs < 1:
-            raise UsageError(f"--jobs must be >= 1, got {self.jobs}")
+        check_jobs(self.jobs)
         if self.model not in TINY_MODELS:
             raise UsageError(f"--model must be one of {', '.join(TINY_MODELS)}, got {self.model!r}")
 
