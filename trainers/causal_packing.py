@@ -39,7 +39,7 @@ included, as a padded position of the padded pass does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,10 +49,10 @@ from torch import Tensor
 from trainers.losses import IGNORE_INDEX, BranchOutput
 from trainers.packing import (
     additive_mask,
-    cheapest_layout,
     gathered_branch_outputs,
     layout_shape,
     long_tensor,
+    self_attention_layout,
 )
 
 __all__ = [
@@ -71,7 +71,8 @@ applied to their final states (no logit scaling or soft-capping), tested packed 
 Another causal model runs one padded pass per branch."""
 
 CAUSAL_ROW_FACTORS = (1.0, 1.25, 1.5, 2.0)
-"""Row widths tried, in multiples of the longest segment; :func:`_rows` keeps the cheapest."""
+"""Row widths tried, in multiples of the longest segment; the cheapest is kept
+(:func:`trainers.packing.self_attention_layout`)."""
 
 CAUSAL_PAIR_COST = 1 / 640
 """What one (query, key) pair of self-attention costs next to one position: a pair is 2 d
@@ -131,17 +132,6 @@ def _segment(prompt: list[int], labels: list[int], *, with_padding: bool) -> _Se
     )
 
 
-def _rows(lengths: Sequence[int]) -> list[tuple[int, int]]:
-    """The layout of :data:`CAUSAL_ROW_FACTORS` with the fewest padded positions plus
-    :data:`CAUSAL_PAIR_COST` per attention pair."""
-
-    def cost(place: list[tuple[int, int]]) -> float:
-        n_rows, width = layout_shape(lengths, place)
-        return n_rows * (width + CAUSAL_PAIR_COST * width * width)
-
-    return cheapest_layout(lengths, CAUSAL_ROW_FACTORS, cost)
-
-
 def pack_causal_segments(
     batch: Mapping[str, Mapping[str, Tensor]], *, with_padding: bool = False
 ) -> CausalPack:
@@ -172,7 +162,7 @@ def pack_causal_segments(
             segments.append(_segment(prompt, labels, with_padding=with_padding))
 
     lengths = [len(s.tokens) for s in segments]
-    place = _rows(lengths)
+    place = self_attention_layout(lengths, CAUSAL_ROW_FACTORS, CAUSAL_PAIR_COST)
     n_rows, width = layout_shape(lengths, place)
     # Built as Python lists, one tensor each at the end (as trainers.packing does).
     input_ids = [0] * (n_rows * width)

@@ -15,7 +15,7 @@ same segment and not on where the segment starts in its row, and its cross-atten
 position bias at all. An encoder-decoder with absolute positions (BART) cannot be packed this
 way: :func:`supports_segment_packing`. Causal students are packed by
 :mod:`trainers.causal_packing`, whose segments restart their position ids; it shares the layout
-helpers here (:func:`first_fit_decreasing`, :func:`cheapest_layout`, :func:`layout_shape`,
+helpers here (:func:`first_fit_decreasing`, :func:`self_attention_layout`, :func:`layout_shape`,
 :func:`long_tensor`, :func:`additive_mask`) and :func:`gathered_branch_outputs`.
 
 A recipe whose loss reads the padded target positions of a branch (the released MI term takes a
@@ -48,6 +48,7 @@ __all__ = [
     "long_tensor",
     "pack_segments",
     "packed_seq2seq_outputs",
+    "self_attention_layout",
     "supports_segment_packing",
 ]
 
@@ -55,8 +56,8 @@ RELATIVE_POSITION_MODELS = frozenset({"t5", "mt5"})
 """``config.model_type`` of encoder-decoders whose only position signal is a relative bias."""
 
 ENCODER_ROW_FACTORS = (1.25, 1.4, 1.5, 1.6, 1.75, 2.0)
-"""Encoder row widths tried, in multiples of the longest source; :func:`_encoder_rows` keeps the
-cheapest layout. Wider rows waste less padding but cost more attention (quadratic in row
+"""Encoder row widths tried, in multiples of the longest source; :func:`self_attention_layout`
+keeps the cheapest layout. Wider rows waste less padding but cost more attention (quadratic in row
 length). On arith (dss, batch 16) one fixed width of 1.5 was the fastest of 1, 1.25, 1.5 and 2
 (1 and 2: ~5 % slower); choosing per batch packed 5 % fewer positions with less attention,
 ~2 % faster a step. The costs below are rough ratios for the tiny T5 (d = 128)."""
@@ -142,14 +143,19 @@ def cheapest_layout(
     return min(layouts, key=cost)
 
 
-def _encoder_rows(sources: Sequence[int]) -> list[tuple[int, int]]:
-    """The encoder layout: padded positions plus :data:`ENCODER_PAIR_COST` per attention pair."""
+def self_attention_layout(
+    lengths: Sequence[int], factors: Sequence[float], pair_cost: float
+) -> list[tuple[int, int]]:
+    """The layout, among rows of ``factors`` x the longest, of the fewest positions plus
+    ``pair_cost`` per (query, key) pair of a row's self-attention: T5's packed encoder rows
+    (:data:`ENCODER_PAIR_COST`) and causal packed rows
+    (:data:`trainers.causal_packing.CAUSAL_PAIR_COST`)."""
 
     def cost(place: list[tuple[int, int]]) -> float:
-        n_rows, width = layout_shape(sources, place)
-        return n_rows * (width + ENCODER_PAIR_COST * width * width)
+        n_rows, width = layout_shape(lengths, place)
+        return n_rows * (width + pair_cost * width * width)
 
-    return cheapest_layout(sources, ENCODER_ROW_FACTORS, cost)
+    return cheapest_layout(lengths, factors, cost)
 
 
 def _decoder_rows(targets: Sequence[int], sources: Sequence[int]) -> list[tuple[int, int]]:
@@ -206,7 +212,7 @@ def pack_segments(
             sources.append(int(n_source))
             targets.append(width if with_padding else int(real[i]))
 
-    encoder_place = _encoder_rows(sources)
+    encoder_place = self_attention_layout(sources, ENCODER_ROW_FACTORS, ENCODER_PAIR_COST)
     decoder_place = _decoder_rows(targets, sources)
     (n_enc, enc_width), (n_dec, dec_width) = (
         layout_shape(sources, encoder_place),
